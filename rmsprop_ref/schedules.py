@@ -1,0 +1,122 @@
+"""Learning-rate schedules: callables from the step count (0, 1, 2, ...) to η.
+
+The step passed in is the number of updates applied before the current one, the same
+count Keras's ``iterations`` and Optax's schedule ``count`` use, so the first update runs
+at ``schedule(0)``. Each schedule is a small frozen object with a readable ``repr``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from dataclasses import dataclass
+
+
+
+def _check_positive(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+    return float(value)
+
+
+def _check_step(step: int) -> int:
+    if isinstance(step, bool) or int(step) != step or step < 0:
+        raise ValueError(f"step must be a whole number >= 0; got {step!r}")
+    return int(step)
+
+
+@dataclass(frozen=True)
+class Constant:
+    """η_t = η."""
+
+    learning_rate: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+
+    def __call__(self, step: int) -> float:
+        _check_step(step)
+        return self.learning_rate
+
+
+@dataclass(frozen=True)
+class ExponentialDecay:
+    """η_t = η · rate^(t / decay_steps); with ``staircase`` the exponent is rounded down.
+
+    Keras's ``ExponentialDecay`` with the same arguments gives the same values.
+    """
+
+    learning_rate: float
+    decay_steps: float
+    decay_rate: float
+    staircase: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
+        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
+
+    def __call__(self, step: int) -> float:
+        exponent = _check_step(step) / self.decay_steps
+        if self.staircase:
+            exponent = math.floor(exponent)
+        return self.learning_rate * self.decay_rate**exponent
+
+
+@dataclass(frozen=True)
+class InverseTimeDecay:
+    """η_t = η / (1 + rate · t / decay_steps), as Keras's ``InverseTimeDecay``."""
+
+    learning_rate: float
+    decay_steps: float
+    decay_rate: float
+    staircase: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
+        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
+
+    def __call__(self, step: int) -> float:
+        ratio = _check_step(step) / self.decay_steps
+        if self.staircase:
+            ratio = math.floor(ratio)
+        return self.learning_rate / (1 + self.decay_rate * ratio)
+
+
+@dataclass(frozen=True)
+class CosineDecay:
+    """η_t = η · ((1 − α) · ½(1 + cos(π · min(t, T) / T)) + α), as Keras's ``CosineDecay``.
+
+    It falls from η at t = 0 to α·η at t = T = ``decay_steps`` and stays there. ``alpha``
+    must be in (0, 1] so that η stays positive, as the optimizers require.
+    """
+
+    learning_rate: float
+    decay_steps: int
+    alpha: float = 0.01
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
+        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 < self.alpha <= 1:
+            raise ValueError(f"alpha must be a number in (0, 1]; got {self.alpha!r}")
+
+    def __call__(self, step: int) -> float:
+        progress = min(_check_step(step), self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1 + math.cos(math.pi * progress))
+        return self.learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+
+@dataclass(frozen=True)
+class InverseSqrtDecay:
+    """η_t = η / √(t + 1): the α/√t of the convergence analyses, with t counted from 1."""
+
+    learning_rate: float
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+
+    def __call__(self, step: int) -> float:
+        return self.learning_rate / math.sqrt(_check_step(step) + 1)
