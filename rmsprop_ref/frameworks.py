@@ -1,0 +1,231 @@
+"""Run the real frameworks' RMSprop on given gradients, and rmsprop_ref on the same ones.
+
+Each runner drives one framework's own optimizer, imported only when the runner is called
+(``import rmsprop_ref`` stays free of Keras, TensorFlow, PyTorch and JAX):
+
+    run_keras(params0, grads, **kwargs)   keras.optimizers.RMSprop
+        kwargs: learning_rate, rho, momentum, epsilon, centered, weight_decay, ...
+    run_torch(params0, grads, **kwargs)   torch.optim.RMSprop
+        kwargs: lr, alpha, eps, weight_decay, momentum, centered, ...
+    run_optax(params0, grads, **kwargs)   optax.rmsprop
+        kwargs: learning_rate, decay, eps, initial_scale, eps_in_sqrt, centered, momentum,
+                nesterov, bias_correction
+    run_tf1(params0, grads, **kwargs)     tf.compat.v1.train.RMSPropOptimizer (eager)
+        kwargs: learning_rate, decay, momentum, epsilon, centered
+    run_reference(optimizer, params0, grads)   any rmsprop_ref optimizer
+
+The keyword arguments are passed on in the framework's own spelling, unchanged, so a
+runner shows exactly what that framework does with them.
+
+Arguments, the same for every runner:
+
+``params0``
+    the starting parameters: one float array, or a list / tuple of float arrays.
+``grads``
+    the gradient of every step: a sequence with one entry per step, each an array (or a
+    list of arrays) shaped like ``params0``. Or a function ``grads(params) -> gradient``
+    of the current parameters (NumPy arrays, same structure); then pass ``steps=``.
+learning rate (``learning_rate=`` or PyTorch's ``lr=``)
+    a number, or a Python function ``schedule(step) -> float`` where ``step`` is the number
+    of updates done so far (0 for the first), like ``rmsprop_ref.schedules``. Each runner
+    hands it to the framework's own mechanism: a Keras ``LearningRateSchedule``, the
+    optimizer's ``param_groups[...]["lr"]`` set before each ``torch`` step, an Optax
+    schedule of its ``count``, and TF1's zero-argument callable.
+
+Returned: the parameters after every step, as float arrays with a leading step axis:
+one array of shape ``(steps, *params0.shape)`` when ``params0`` is an array, or a list of
+such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k + 1`` updates.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference"]
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _leaves(params0) -> tuple[list[np.ndarray], bool]:
+    """The starting leaves as NumPy float arrays, and whether params0 was a single array."""
+    single = not isinstance(params0, (list, tuple))
+    leaves = [np.asarray(params0)] if single else [np.asarray(p) for p in params0]
+    for i, leaf in enumerate(leaves):
+        if not np.issubdtype(leaf.dtype, np.floating):
+            raise ValueError(f"params0[{i}] has dtype {leaf.dtype}; the runners need float arrays")
+    return leaves, single
+
+
+def _gradient_source(grads, single: bool, steps: int | None) -> tuple[Callable[[int, list[np.ndarray]], list[np.ndarray]], int]:
+    """A function (step, current leaves) -> gradient leaves, and the number of steps."""
+    def as_leaves(g):
+        return [np.asarray(g)] if single else [np.asarray(x) for x in g]
+
+    if callable(grads):
+        if steps is None:
+            raise ValueError("grads is a function of the parameters, so pass steps= (how many updates to run)")
+        return (lambda step, current: as_leaves(grads(current[0] if single else list(current)))), int(steps)
+    grads = list(grads)
+    if steps is not None and steps != len(grads):
+        raise ValueError(f"steps={steps} but grads holds {len(grads)} steps; pass one or the other")
+    return (lambda step, current: as_leaves(grads[step])), len(grads)
+
+
+def _stack(history: list[list[np.ndarray]], single: bool):
+    """Per-step lists of leaves -> one (steps, ...) array per leaf."""
+    per_leaf = [np.stack([step_leaves[i] for step_leaves in history]) for i in range(len(history[0]))]
+    return per_leaf[0] if single else per_leaf
+
+
+def _split_learning_rate(kwargs: dict, name: str) -> tuple[Any, Callable[[int], float] | None]:
+    """Take the learning rate out of kwargs; return (value, schedule or None)."""
+    rate = kwargs.pop(name, None)
+    return (None, rate) if callable(rate) else (rate, None)
+
+
+# --------------------------------------------------------------------------- Keras 3
+
+
+def run_keras(params0, grads, *, steps: int | None = None, **kwargs):
+    """``keras.optimizers.RMSprop(**kwargs)`` applied with ``optimizer.apply`` once per step."""
+    import keras
+
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
+    rate = kwargs.get("learning_rate")
+    if callable(rate) and not isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        kwargs["learning_rate"] = _keras_schedule(keras, rate)
+    optimizer = keras.optimizers.RMSprop(**kwargs)
+    variables = [keras.Variable(leaf, dtype=str(leaf.dtype)) for leaf in leaves]
+    history = []
+    for step in range(steps):
+        current = [np.array(v.numpy()) for v in variables]
+        g = gradient(step, current)
+        optimizer.apply([keras.ops.convert_to_tensor(x) for x in g], variables)
+        history.append([np.array(v.numpy()) for v in variables])
+    return _stack(history, single)
+
+
+def _keras_schedule(keras, schedule: Callable[[int], float]):
+    """Wrap ``schedule(step)`` as a Keras LearningRateSchedule; Keras calls it with ``iterations``."""
+
+    class PythonSchedule(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return float(schedule(int(step)))
+
+        def get_config(self):
+            return {}
+
+    return PythonSchedule()
+
+
+# --------------------------------------------------------------------------- PyTorch
+
+
+def run_torch(params0, grads, *, steps: int | None = None, **kwargs):
+    """``torch.optim.RMSprop(params, **kwargs)``: set ``.grad``, then ``optimizer.step()``."""
+    import torch
+
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
+    rate, schedule = _split_learning_rate(kwargs, "lr")
+    if schedule is not None:
+        rate = float(schedule(0))
+    if rate is not None:
+        kwargs["lr"] = rate
+    parameters = [torch.nn.Parameter(torch.from_numpy(leaf.copy())) for leaf in leaves]
+    optimizer = torch.optim.RMSprop(parameters, **kwargs)
+    history = []
+    for step in range(steps):
+        current = [p.detach().numpy().copy() for p in parameters]
+        for p, g in zip(parameters, gradient(step, current)):
+            p.grad = torch.from_numpy(np.array(g))  # a copy: torch may not touch the caller's array
+        if schedule is not None:  # PyTorch's own way to change η: the param group's "lr"
+            for group in optimizer.param_groups:
+                group["lr"] = float(schedule(step))
+        optimizer.step()
+        history.append([p.detach().numpy().copy() for p in parameters])
+    return _stack(history, single)
+
+
+# --------------------------------------------------------------------------- Optax (JAX)
+
+
+def run_optax(params0, grads, *, steps: int | None = None, **kwargs):
+    """``optax.rmsprop(**kwargs)``: ``update`` then ``optax.apply_updates``, run eagerly (no jit).
+
+    JAX works in float32 unless ``jax_enable_x64`` is set; a float64 ``params0`` without it
+    is a ValueError rather than a silent down-cast.
+    """
+    import jax.numpy as jnp
+    import optax
+
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
+    rate = kwargs.get("learning_rate")
+    if callable(rate):
+        # Optax calls a schedule with its int32 step ``count``, 0 for the first update.
+        kwargs["learning_rate"] = lambda count, fn=rate: fn(int(count))
+    optimizer = optax.rmsprop(**kwargs)
+    params = [jnp.asarray(leaf) for leaf in leaves]
+    for i, (p, leaf) in enumerate(zip(params, leaves)):
+        if p.dtype != leaf.dtype:
+            raise ValueError(f"params0[{i}] is {leaf.dtype} but JAX made it {p.dtype}; enable jax_enable_x64 for float64")
+    state = optimizer.init(params)
+    history = []
+    for step in range(steps):
+        current = [np.asarray(p) for p in params]
+        g = [jnp.asarray(x) for x in gradient(step, current)]
+        updates, state = optimizer.update(g, state, params)
+        params = optax.apply_updates(params, updates)
+        history.append([np.asarray(p) for p in params])
+    return _stack(history, single)
+
+
+# --------------------------------------------------------------------------- TensorFlow 1
+
+
+def run_tf1(params0, grads, *, steps: int | None = None, **kwargs):
+    """``tf.compat.v1.train.RMSPropOptimizer(**kwargs)`` with ``apply_gradients``, in eager mode.
+
+    TF1 requires ``learning_rate``. A schedule is passed as TF1's zero-argument callable,
+    which reads the number of updates done so far.
+    """
+    import tensorflow as tf
+
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
+    rate = kwargs.get("learning_rate")
+    done = [0]  # updates applied so far, read by the schedule
+    if callable(rate):
+        kwargs["learning_rate"] = lambda fn=rate: float(fn(done[0]))
+    optimizer = tf.compat.v1.train.RMSPropOptimizer(**kwargs)
+    variables = [tf.Variable(leaf) for leaf in leaves]
+    history = []
+    for step in range(steps):
+        current = [v.numpy().copy() for v in variables]
+        g = [tf.convert_to_tensor(x) for x in gradient(step, current)]
+        optimizer.apply_gradients(list(zip(g, variables)))
+        done[0] += 1
+        history.append([v.numpy().copy() for v in variables])
+    return _stack(history, single)
+
+
+# --------------------------------------------------------------------------- rmsprop_ref
+
+
+def run_reference(optimizer, params0, grads, *, steps: int | None = None):
+    """Any rmsprop_ref optimizer (``init`` / ``update``) on the same inputs, same output shape."""
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
+    params: Sequence[np.ndarray] = [leaf.copy() for leaf in leaves]
+    state = optimizer.init(list(params))
+    history = []
+    for step in range(steps):
+        g = [np.asarray(x) for x in gradient(step, list(params))]
+        params, state = optimizer.update(list(params), g, state)
+        history.append([np.array(p) for p in params])
+    return _stack(history, single)
