@@ -1,0 +1,149 @@
+"""minimize() and Trajectory: recording, divergence, clipping, per-layer norms, bad input."""
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import SGD, RMSprop
+from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
+from rmsprop_ref.run import Trajectory, clip_by_norm, minimize
+
+
+def test_sgd_on_a_quadratic_follows_the_closed_form():
+    # On ½ xᵀ diag(c) x, SGD multiplies coordinate i by (1 − η cᵢ) every step.
+    problem = Quadratic((0.5, 2.0))
+    x0 = np.array([1.0, -3.0])
+    eta, steps = 0.1, 25
+    traj = minimize(problem, SGD(eta), x0, steps)
+    k = np.arange(steps + 1)[:, None]
+    expected = x0 * (1 - eta * np.array([0.5, 2.0])) ** k
+    np.testing.assert_allclose(traj.params, expected, rtol=1e-12)
+    np.testing.assert_allclose(traj.loss, problem.value(expected), rtol=1e-12)
+    np.testing.assert_allclose(traj.grads, problem.grad(expected), rtol=1e-12)
+    np.testing.assert_allclose(traj.grad_norm, np.linalg.norm(problem.grad(expected), axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(traj.update_norm, np.linalg.norm(np.diff(expected, axis=0), axis=-1), rtol=1e-12)
+    assert traj.params.shape == (26, 2) and traj.update_norm.shape == (25,)
+    assert traj.diverged_at is None and not traj.diverged and traj.steps == 25 and traj.last_step == 25
+    assert traj.final_loss == pytest.approx(float(problem.value(expected[-1])))
+
+
+def test_recorded_steps_match_a_hand_written_loop():
+    problem = ill_conditioned_quadratic(45.0)
+    opt = RMSprop(0.05, rho=0.9)
+    traj = minimize(problem, opt, [2.0, 1.0], 40)
+    x, state = np.array([2.0, 1.0]), opt.init(np.array([2.0, 1.0]))
+    for k in range(40):
+        x, state = opt.update(x, problem.grad(x), state)
+        np.testing.assert_array_equal(traj.params[k + 1], x)
+
+
+def test_divergence_is_recorded_not_raised():
+    # SGD on curvature 4 with η = 1: each step multiplies x₂ by (1 − 4) = −3, so the loss grows
+    # by 9 per step; from loss 2 it first exceeds the bound 1e6 at step k with 2·9ᵏ > 1e6.
+    problem = ill_conditioned_quadratic()
+    traj = minimize(problem, SGD(1.0), [0.0, 1.0], 100, divergence_bound=1e6)
+    expected_step = int(np.ceil(np.log(1e6 / 2) / np.log(9)))
+    assert traj.diverged and traj.diverged_at == expected_step
+    assert traj.loss[expected_step] > 1e6 and np.all(np.isfinite(traj.loss[: expected_step + 1]))
+    assert np.all(np.isnan(traj.loss[expected_step + 1:])) and np.all(np.isnan(traj.params[expected_step + 1:]))
+    assert np.all(np.isnan(traj.update_norm[expected_step:]))
+    assert traj.final_loss == traj.loss[expected_step] and traj.last_step == expected_step
+    assert traj.params.shape == (101, 2)  # full length, NaN-padded
+
+
+def test_overflow_to_infinity_is_a_divergence_without_warnings():
+    problem = LinearChain(depth=20)
+    with np.errstate(all="raise"):  # minimize must not leak overflow warnings or errors
+        traj = minimize(problem, SGD(1.0), np.full(20, 1.5), 50, divergence_bound=1e300)
+    assert traj.diverged_at is not None and traj.diverged_at < 10
+    assert not np.isfinite(traj.loss[traj.diverged_at]) or not np.isfinite(traj.grad_norm[traj.diverged_at])
+
+
+def test_rmsprop_step_is_bounded_where_sgd_explodes():
+    problem = LinearChain(depth=20)
+    x0 = np.full(20, 1.5)
+    rms = minimize(problem, RMSprop(0.01, rho=0.9, epsilon=0.0), x0, 200)
+    assert not rms.diverged
+    # |Δθᵢ| ≤ η/√(1−ρ) per coordinate, so ‖Δθ‖ ≤ √20 · η/√(1−ρ).
+    assert rms.update_norm.max() <= np.sqrt(20) * 0.01 / np.sqrt(0.1) * (1 + 1e-12)
+    assert minimize(problem, SGD(0.01), x0, 200).diverged
+
+
+def test_clipping_bounds_every_update():
+    problem = LinearChain(depth=20)
+    traj = minimize(problem, SGD(0.01), np.full(20, 1.5), 300, clip_norm=1.0)
+    assert not traj.diverged
+    assert traj.update_norm.max() <= 0.01 * 1.0 * (1 + 1e-12)
+    assert traj.grad_norm[0] > 1e6  # the recorded gradient is the unclipped one
+    assert traj.final_loss < traj.loss[0]
+
+
+def test_clip_by_norm():
+    g = np.array([3.0, 4.0])
+    np.testing.assert_allclose(clip_by_norm(g, 1.0), [0.6, 0.8])
+    np.testing.assert_array_equal(clip_by_norm(g, 5.0), g)
+    np.testing.assert_array_equal(clip_by_norm(np.zeros(2), 1.0), np.zeros(2))
+    batch = np.array([[3.0, 4.0], [0.3, 0.4]])
+    np.testing.assert_allclose(clip_by_norm(batch, 1.0), [[0.6, 0.8], [0.3, 0.4]])
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_by_norm(g, 0.0)
+
+
+def test_per_layer_norms_split_by_layer_slices():
+    problem = SigmoidChain(depth=4, seed=1)
+    traj = minimize(problem, RMSprop(0.01), np.tile([1.0, 0.0], 4), 10)
+    assert traj.layer_grad_norms.shape == (11, 4) and traj.layer_update_norms.shape == (10, 4)
+    np.testing.assert_allclose(traj.layer_grad_norms[3, 2], np.linalg.norm(problem.grad(traj.params[3])[4:6]))
+    # The layer norms add up (in squares) to the whole norm.
+    np.testing.assert_allclose(np.sum(traj.layer_update_norms**2, axis=1), traj.update_norm**2, rtol=1e-12)
+    no_layers = minimize(ill_conditioned_quadratic(), SGD(0.1), [1.0, 1.0], 3)
+    with pytest.raises(ValueError, match="no layers"):
+        no_layers.layer_grad_norms
+
+
+def test_trajectory_helpers():
+    problem = Quadratic((1.0,))
+    traj = minimize(problem, SGD(0.5), [1.0], 6, label="SGD")
+    # x_k = 0.5^k, f = ½·0.25^k.
+    assert traj.first_step_below(0.5 * 0.25**3) == 3
+    assert traj.first_step_below(-1.0) is None
+    assert traj.best_loss == pytest.approx(0.5 * 0.25**6)
+    np.testing.assert_allclose(traj.distance_to([0.0]), 0.5 ** np.arange(7))
+    np.testing.assert_allclose(traj.final_params, [0.5**6])
+    assert traj.label == "SGD"
+    assert isinstance(traj, Trajectory)
+    with pytest.raises(ValueError):
+        traj.loss[0] = 1.0  # the record is frozen
+    with pytest.raises(AttributeError):
+        traj.diverged_at = 3
+
+
+def test_zero_steps_records_the_start():
+    traj = minimize(ill_conditioned_quadratic(), SGD(0.1), [1.0, 2.0], 0)
+    assert traj.params.shape == (1, 2) and traj.update_norm.shape == (0,)
+    assert traj.final_loss == pytest.approx(0.1 + 8.0)
+
+
+def test_minimize_does_not_change_x0():
+    x0 = np.array([1.0, 2.0])
+    minimize(ill_conditioned_quadratic(), SGD(0.1), x0, 5)
+    np.testing.assert_array_equal(x0, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(x0=[1.0]), "x0"),
+        (dict(x0=[1.0, np.nan]), "x0"),
+        (dict(steps=-1), "steps"),
+        (dict(steps=2.0), "steps"),
+        (dict(divergence_bound=0.0), "divergence_bound"),
+        (dict(clip_norm=-1.0), "clip_norm"),
+        (dict(optimizer="sgd"), "optimizer"),
+        (dict(problem=lambda x: x), "problem"),
+    ],
+)
+def test_bad_input_is_a_value_error(kwargs, message):
+    args = dict(problem=ill_conditioned_quadratic(), optimizer=SGD(0.1), x0=[1.0, 1.0], steps=3)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        minimize(args.pop("problem"), args.pop("optimizer"), args.pop("x0"), args.pop("steps"), **args)
