@@ -1,0 +1,190 @@
+"""Tests of rmsprop_ref.online (Reddi et al.'s problem, the phase diagram) and rmsprop_ref.amsgrad."""
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import Adam, RMSprop
+from rmsprop_ref.amsgrad import AMSGrad
+from rmsprop_ref.online import (
+    CONVERGES,
+    DIVERGES,
+    PeriodicLinearProblem,
+    critical_rho,
+    mean_square_gradient,
+    period_family,
+    periodic_drift,
+    phase_diagram,
+    project,
+    reddi_problem,
+    run_projected,
+)
+from rmsprop_ref.schedules import InverseSqrtDecay
+
+
+# ----------------------------------------------------------------------------- AMSGrad
+
+
+def test_amsgrad_first_step_equals_rmsprop_with_epsilon_outside():
+    # One step: the max of a single v is v, so AMSGrad(β₁=0) is RMSprop with ε outside the root.
+    theta, g = np.array([1.0, -2.0]), np.array([0.5, -3.0])
+    ams = AMSGrad(0.1, beta_2=0.95, epsilon=1e-6)
+    rms = RMSprop(0.1, rho=0.95, epsilon=1e-6, epsilon_in_sqrt=False)
+    a, _ = ams.update(theta, g, ams.init(theta))
+    r, _ = rms.update(theta, g, rms.init(theta))
+    np.testing.assert_allclose(a, r, rtol=1e-15)
+
+
+def test_amsgrad_keeps_the_largest_mean_square():
+    # g = 10 then g = 1 with ρ = 0.5, by hand:
+    # v₁ = 0.5·100 = 50, v₂ = 0.5·50 + 0.5·1 = 25.5; v̂₂ = 50. Step 2 = η·1/√50.
+    opt = AMSGrad(1.0, beta_2=0.5, epsilon=0.0)
+    theta = np.array([0.0])
+    theta1, state = opt.update(theta, np.array([10.0]), opt.init(theta))
+    theta2, state = opt.update(theta1, np.array([1.0]), state)
+    np.testing.assert_allclose(theta1, [-10 / np.sqrt(50)])
+    np.testing.assert_allclose(theta2 - theta1, [-1 / np.sqrt(50)])
+    np.testing.assert_allclose(state.mean_square, [25.5])
+    np.testing.assert_allclose(state.max_mean_square, [50.0])
+
+
+def test_amsgrad_step_size_never_grows():
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((200, 3)) * rng.choice([0.01, 1.0, 100.0], size=(200, 3))
+    opt = AMSGrad(1.0, beta_2=0.9, epsilon=0.0)
+    theta = np.zeros(3)
+    state = opt.init(theta)
+    previous = np.full(3, np.inf)
+    for g in grads:
+        theta, state = opt.update(theta, g, state)
+        step_size = 1 / np.sqrt(state.max_mean_square)
+        assert np.all(step_size <= previous)
+        previous = step_size
+
+
+def test_amsgrad_with_momentum_matches_adam_amsgrad_up_to_bias_correction():
+    # Adam(amsgrad=True) divides m by (1−β₁ᵗ) and max v by (1−β₂ᵗ); with ε = 0 its step is
+    # AMSGrad's step times √(1−β₂ᵗ)/(1−β₁ᵗ), for the same gradients and the same point.
+    rng = np.random.default_rng(1)
+    theta = rng.standard_normal(4)
+    ams, adam = AMSGrad(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0), Adam(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0, amsgrad=True)
+    s_ams, s_adam = ams.init(theta), adam.init(theta)
+    for t in range(1, 30):
+        g = rng.standard_normal(4)
+        new_ams, s_ams = ams.update(theta, g, s_ams)
+        new_adam, s_adam = adam.update(theta, g, s_adam)
+        factor = np.sqrt(1 - 0.99**t) / (1 - 0.9**t)
+        np.testing.assert_allclose(new_adam - theta, (new_ams - theta) * factor, rtol=1e-9)
+        theta = new_ams
+
+
+def test_amsgrad_rejects_bad_input():
+    with pytest.raises(ValueError, match="beta_2"):
+        AMSGrad(0.1, beta_2=1.0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        AMSGrad(-0.1)
+    with pytest.raises(TypeError, match="learning_rate="):
+        AMSGrad(lr=0.1)
+
+
+# ----------------------------------------------------------------------------- the problem
+
+
+def test_reddi_problem_gradients_and_minimizer():
+    p = reddi_problem()
+    assert p.gradient(1) == 1010 and p.gradient(102) == 1010 and p.gradient(203) == 1010
+    assert p.gradient(2) == -10 and p.gradient(101) == -10
+    assert p.period_coefficient == 10
+    assert p.minimizer == -1.0
+    assert PeriodicLinearProblem(period=3, large=1.0, small=1.0).minimizer == 1.0
+
+
+def test_problem_rejects_bad_input():
+    with pytest.raises(ValueError, match="period"):
+        PeriodicLinearProblem(period=1, large=1.0, small=1.0)
+    with pytest.raises(ValueError, match="small"):
+        PeriodicLinearProblem(period=3, large=1.0, small=-1.0)
+
+
+def test_projection_clips_to_the_interval():
+    np.testing.assert_array_equal(project(np.array([-3.0, -0.5, 0.2, 7.0])), [-1.0, -0.5, 0.2, 1.0])
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.5, 0.9, 0.999])
+def test_closed_form_mean_square_matches_the_recurrence(rho):
+    p = PeriodicLinearProblem(period=7, large=30.0, small=2.0)
+    v, expected = 0.0, []
+    for t in range(1, 60):
+        v = rho * v + (1 - rho) * float(p.gradient(t)) ** 2
+        expected.append(v)
+    np.testing.assert_allclose(mean_square_gradient(p, rho, 59), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_run_projected_matches_the_library_optimizers_with_projection(amsgrad):
+    p, rho, alpha, steps = reddi_problem(), 0.99, 1.0, 400
+    schedule = InverseSqrtDecay(alpha)   # α/√(step+1): α/√t with t counted from 1
+    opt = (AMSGrad(schedule, beta_2=rho, epsilon=0.0) if amsgrad
+           else RMSprop(schedule, rho=rho, epsilon=0.0, epsilon_in_sqrt=False))
+    x = np.array([0.3])
+    state = opt.init(x)
+    played = []
+    for t in range(1, steps + 1):
+        played.append(x[0])
+        x, state = opt.update(x, np.array([float(p.gradient(t))]), state)
+        x = project(x)
+    runs = run_projected(p, rho, amsgrad, steps=steps, learning_rate=alpha, x0=0.3)
+    np.testing.assert_allclose(runs.x[:, 0], played, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(runs.final_x, x, rtol=1e-10, atol=1e-12)
+
+
+def test_regret_of_a_fixed_point_is_computed_from_the_definition():
+    # A learning rate so small that x barely moves from x0 = 1: the regret per period is then
+    # (a − (P−1)b)·1 − (−(a − (P−1)b)) = 2·10, measured over whole periods.
+    p = reddi_problem()
+    runs = run_projected(p, 0.9, False, steps=101 * 20, learning_rate=1e-12, x0=1.0, record_every=101)
+    np.testing.assert_allclose(runs.average_regret[-1, 0], 20 / 101, rtol=1e-6)
+
+
+def test_run_projected_rejects_bad_input():
+    with pytest.raises(ValueError, match="rho"):
+        run_projected(reddi_problem(), 1.0, False, steps=10)
+    with pytest.raises(ValueError, match="steps"):
+        run_projected(reddi_problem(), 0.9, False, steps=0)
+
+
+# ----------------------------------------------------------------------------- drift and phase diagram
+
+
+def test_drift_sign_matches_a_long_simulation_on_the_reddi_problem():
+    p = reddi_problem()
+    low, high = 0.99, 0.99999
+    assert periodic_drift(p, low) < 0 < periodic_drift(p, high)
+    runs = run_projected(p, [low, high], False, steps=101 * 3000, learning_rate=1.0)
+    assert runs.final_x[0] == 1.0          # negative drift: pushed to the worst point
+    assert runs.final_x[1] < -0.9          # positive drift: reaches the minimizer
+
+
+def test_critical_rho_separates_the_signs_and_rises_with_the_period():
+    previous = 0.0
+    for period in (3, 5, 10, 20):
+        rho_star = critical_rho(period_family(period))
+        assert periodic_drift(period_family(period), rho_star * (1 - 1e-6)) <= 0
+        assert periodic_drift(period_family(period), min(rho_star * (1 + 1e-6), 1 - 1e-9)) > 0
+        assert rho_star > previous
+        previous = rho_star
+
+
+def test_phase_diagram_agrees_with_the_drift_away_from_the_boundary():
+    rhos = np.array([0.3, 0.6, 0.9, 0.99, 0.999])
+    diagram = phase_diagram(rhos, np.array([3, 6, 12]), steps=20000, learning_rate=0.5)
+    decided = diagram.outcome != 0
+    assert decided.sum() >= 12
+    np.testing.assert_array_equal(diagram.outcome[decided], diagram.predicted[decided])
+    assert diagram.outcome[0, 2] == DIVERGES and diagram.outcome[-1, 0] == CONVERGES
+
+
+def test_phase_diagram_rejects_bad_input():
+    with pytest.raises(ValueError, match="rhos"):
+        phase_diagram([1.2], [3], steps=10)
+    with pytest.raises(ValueError, match="periods"):
+        phase_diagram([0.5], [1], steps=10)
