@@ -122,7 +122,8 @@ class RMSprop(Optimizer):
         if self.weight_decay and self.weight_decay_mode == "coupled":
             g = g + self.weight_decay * theta
         if self.weight_decay and self.weight_decay_mode == "decoupled":
-            theta = theta - lr * self.weight_decay * theta
+            # Keras's order of operations, θ − (θ·wd)·η, so that float32 results agree bit for bit.
+            theta = theta - theta * self.weight_decay * lr
 
         rho = self.rho
         mean_square = rho * mean_square + (1 - rho) * (g * g)
@@ -136,17 +137,21 @@ class RMSprop(Optimizer):
         second_moment = v if m is None else v - m * m
 
         if self.epsilon_in_sqrt:
-            scaled = g / np.sqrt(second_moment + self.epsilon)
+            denominator = np.sqrt(second_moment + self.epsilon)
         else:
-            scaled = g / (np.sqrt(second_moment) + self.epsilon)
+            denominator = np.sqrt(second_moment) + self.epsilon
 
+        # η·g / denominator is evaluated as (η·g) / denominator, the order Keras and
+        # PyTorch (addcdiv) use, so float32 results round the same way as theirs.
         if buffer is None:
-            return theta - lr * scaled, mean_square, mean_grad, None
+            return theta - lr * g / denominator, mean_square, mean_grad, None
         mu = self.momentum
         if self.lr_in_momentum:
-            buffer = mu * buffer + lr * scaled
-            step_taken = lr * scaled + mu * buffer if self.nesterov else buffer
+            increment = lr * g / denominator
+            buffer = mu * buffer + increment
+            step_taken = increment + mu * buffer if self.nesterov else buffer
         else:
+            scaled = g / denominator
             buffer = mu * buffer + scaled
             step_taken = lr * (scaled + mu * buffer) if self.nesterov else lr * buffer
         return theta - step_taken, mean_square, mean_grad, buffer
