@@ -13,6 +13,7 @@ Each runner drives one framework's own optimizer, imported only when the runner 
     run_tf1(params0, grads, **kwargs)     tf.compat.v1.train.RMSPropOptimizer (eager)
         kwargs: learning_rate, decay, momentum, epsilon, centered
     run_reference(optimizer, params0, grads)   any rmsprop_ref optimizer
+    relative_error(actual, expected)           how far two runs are apart (see there)
 
 The keyword arguments are passed on in the framework's own spelling, unchanged, so a
 runner shows exactly what that framework does with them.
@@ -43,7 +44,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference"]
+__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference", "relative_error"]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -229,3 +230,28 @@ def run_reference(optimizer, params0, grads, *, steps: int | None = None):
         params, state = optimizer.update(list(params), g, state)
         history.append([np.array(p) for p in params])
     return _stack(history, single)
+
+
+# --------------------------------------------------------------------------- comparing runs
+
+
+def relative_error(actual, expected) -> float:
+    """How far two runs are apart, relative to the size of the parameters.
+
+    For each leaf: the largest |actual − expected| over every step and coordinate, divided
+    by the largest |expected| of that leaf; the result is the worst leaf. Relative to the
+    leaf's scale rather than coordinate by coordinate, because a coordinate that passes
+    through zero has no meaningful relative error of its own.
+    """
+    actual = [actual] if isinstance(actual, np.ndarray) else list(actual)
+    expected = [expected] if isinstance(expected, np.ndarray) else list(expected)
+    if len(actual) != len(expected):
+        raise ValueError(f"actual has {len(actual)} leaves but expected has {len(expected)}")
+    worst = 0.0
+    for a, e in zip(actual, expected):
+        a, e = np.asarray(a, dtype=np.float64), np.asarray(e, dtype=np.float64)
+        if a.shape != e.shape:
+            raise ValueError(f"actual has shape {a.shape} but expected has shape {e.shape}")
+        scale = np.max(np.abs(e))
+        worst = max(worst, float(np.max(np.abs(a - e)) / scale) if scale > 0 else float(np.max(np.abs(a))))
+    return worst

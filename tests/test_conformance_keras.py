@@ -1,0 +1,67 @@
+"""rmsprop_ref's "keras" preset against keras.optimizers.RMSprop (Keras 3), for real.
+
+Every combination of centered × momentum × weight decay, the defaults, and a schedule with
+momentum. In float32 the two agree bit for bit on this machine: the reference evaluates
+(η·g)/√den and θ·wd·η in Keras's order. The check itself is rtol 1e-5 (see conftest).
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import RMSprop, schedules
+from rmsprop_ref.frameworks import relative_error, run_keras, run_reference
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras  # imported once for this module; a missing Keras is an error, not a skip
+
+    return keras
+
+
+@pytest.mark.parametrize(
+    "centered, momentum, weight_decay",
+    list(itertools.product([False, True], [0.0, 0.9], [None, 0.1])),
+)
+def test_keras_matrix(keras, conformance, conformance_problem, centered, momentum, weight_decay):
+    params0, grads = conformance_problem
+    settings = dict(learning_rate=0.01, centered=centered, momentum=momentum)
+    actual = run_keras(params0, grads, weight_decay=weight_decay, **settings)
+    expected = run_reference(RMSprop.preset("keras", weight_decay=weight_decay or 0.0, **settings), params0, grads)
+    conformance.check("keras", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+
+
+def test_keras_defaults(keras, conformance, conformance_problem):
+    # No arguments on either side: the preset's defaults are Keras's defaults.
+    params0, grads = conformance_problem
+    conformance.check("keras", "defaults", run_keras(params0, grads), run_reference(RMSprop.preset("keras"), params0, grads))
+
+
+def test_keras_schedule_with_momentum_puts_lr_inside_the_buffer(keras, conformance, conformance_problem):
+    # Keras adds η_t·g/√den to the buffer, so a changing η only scales the newest term.
+    params0, grads = conformance_problem
+    schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
+    actual = run_keras(params0, grads, learning_rate=schedule, momentum=0.9)
+    inside = run_reference(RMSprop.preset("keras", learning_rate=schedule, momentum=0.9), params0, grads)
+    conformance.check("keras", "ExponentialDecay schedule, momentum=0.9", actual, inside)
+    # The other convention (η outside the buffer, PyTorch's) really is different here.
+    outside = run_reference(RMSprop.preset("keras", learning_rate=schedule, momentum=0.9, lr_in_momentum=False),
+                            params0, grads)
+    assert relative_error(actual, outside) > 1e-2
+
+
+def test_keras_docstring_example_through_keras(keras):
+    # Keras's RMSprop docstring: η = 0.1, θ = 10, loss θ²/2 (gradient θ) -> 9.683772.
+    theta = run_keras(np.array([10.0], np.float32), lambda p: p, steps=1, learning_rate=0.1)
+    np.testing.assert_allclose(theta[0], [9.683772], rtol=1e-6)
+
+
+def test_keras_unit_test_example_through_keras(keras):
+    # Keras's own unit test: RMSprop(0.5), θ = [1, 2, 3, 4], g = [1, 6, 7, 2], one step.
+    theta0 = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    grads = [np.array([1.0, 6.0, 7.0, 2.0], np.float32)]
+    actual = run_keras(theta0, grads, learning_rate=0.5)
+    np.testing.assert_allclose(actual[0], [-0.5811, 0.4189, 1.4189, 2.4189], atol=1e-4)
+    np.testing.assert_array_equal(actual, run_reference(RMSprop.preset("keras", learning_rate=0.5), theta0, grads))

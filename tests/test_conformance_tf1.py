@@ -1,0 +1,46 @@
+"""rmsprop_ref's "tf1" preset against tf.compat.v1.train.RMSPropOptimizer (eager), for real.
+
+centered × momentum (TF1 always runs the momentum buffer, even at μ = 0) and a schedule
+with momentum. TF1's v starts at 1 and its kernel writes the running mean incrementally,
+v ← v + (g² − v)(1 − ρ); that rounds differently from ρ·v + (1−ρ)·g² by an ulp or so.
+"""
+
+import itertools
+
+import pytest
+
+from rmsprop_ref import RMSprop, schedules
+from rmsprop_ref.frameworks import relative_error, run_reference, run_tf1
+
+
+@pytest.fixture(scope="module")
+def tf():
+    import tensorflow as tf  # imported once; a missing TensorFlow is an error, not a skip
+
+    return tf
+
+
+@pytest.mark.parametrize("centered, momentum", list(itertools.product([False, True], [0.0, 0.9])))
+def test_tf1_matrix(tf, conformance, conformance_problem, centered, momentum):
+    params0, grads = conformance_problem
+    actual = run_tf1(params0, grads, learning_rate=0.01, centered=centered, momentum=momentum)
+    reference = RMSprop.preset("tf1", learning_rate=0.01, centered=centered, momentum=momentum)
+    conformance.check("tf1", f"centered={centered} momentum={momentum}", actual, run_reference(reference, params0, grads))
+
+
+def test_tf1_defaults(tf, conformance, conformance_problem):
+    # TF1 has no default η; everything else at its defaults (decay 0.9, ε 1e-10, v0 = 1).
+    params0, grads = conformance_problem
+    conformance.check("tf1", "defaults (learning_rate=0.001)", run_tf1(params0, grads, learning_rate=0.001),
+                      run_reference(RMSprop.preset("tf1", learning_rate=0.001), params0, grads))
+
+
+def test_tf1_schedule_with_momentum_puts_lr_inside_the_buffer(tf, conformance, conformance_problem):
+    params0, grads = conformance_problem
+    schedule = schedules.InverseTimeDecay(0.05, decay_steps=5, decay_rate=1.0)
+    actual = run_tf1(params0, grads, learning_rate=schedule, momentum=0.9)
+    inside = run_reference(RMSprop.preset("tf1", learning_rate=schedule, momentum=0.9), params0, grads)
+    conformance.check("tf1", "InverseTimeDecay schedule, momentum=0.9", actual, inside)
+    outside = run_reference(RMSprop.preset("tf1", learning_rate=schedule, momentum=0.9, lr_in_momentum=False),
+                            params0, grads)
+    assert relative_error(actual, outside) > 1e-2

@@ -1,0 +1,50 @@
+"""rmsprop_ref's "torch" preset against torch.optim.RMSprop, for real.
+
+centered × momentum × coupled (L2) weight decay, the defaults, and a schedule with momentum
+(PyTorch keeps η outside the buffer). Agreement is a few float32 ulps, not bit for bit:
+PyTorch's CPU kernels compute v·ρ + (1−ρ)·g·g with a fused multiply-add (``addcmul``) and
+the centered mean with ``lerp``, which round differently from NumPy's separate operations.
+"""
+
+import itertools
+
+import pytest
+
+from rmsprop_ref import RMSprop, schedules
+from rmsprop_ref.frameworks import relative_error, run_reference, run_torch
+
+
+@pytest.fixture(scope="module")
+def torch():
+    import torch  # imported once; a missing PyTorch is an error, not a skip
+
+    return torch
+
+
+@pytest.mark.parametrize(
+    "centered, momentum, weight_decay",
+    list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.1])),
+)
+def test_torch_matrix(torch, conformance, conformance_problem, centered, momentum, weight_decay):
+    params0, grads = conformance_problem
+    actual = run_torch(params0, grads, lr=0.01, centered=centered, momentum=momentum, weight_decay=weight_decay)
+    reference = RMSprop.preset("torch", learning_rate=0.01, centered=centered, momentum=momentum, weight_decay=weight_decay)
+    expected = run_reference(reference, params0, grads)
+    conformance.check("torch", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+
+
+def test_torch_defaults(torch, conformance, conformance_problem):
+    params0, grads = conformance_problem
+    conformance.check("torch", "defaults", run_torch(params0, grads), run_reference(RMSprop.preset("torch"), params0, grads))
+
+
+def test_torch_schedule_with_momentum_keeps_lr_outside_the_buffer(torch, conformance, conformance_problem):
+    # PyTorch accumulates g/√v in the buffer and multiplies the whole buffer by today's η.
+    params0, grads = conformance_problem
+    schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
+    actual = run_torch(params0, grads, lr=schedule, momentum=0.9)
+    outside = run_reference(RMSprop.preset("torch", learning_rate=schedule, momentum=0.9), params0, grads)
+    conformance.check("torch", "ExponentialDecay schedule, momentum=0.9", actual, outside)
+    inside = run_reference(RMSprop.preset("torch", learning_rate=schedule, momentum=0.9, lr_in_momentum=True),
+                           params0, grads)
+    assert relative_error(actual, inside) > 1e-2
