@@ -1,0 +1,366 @@
+r"""The frameworks' RMSprop conventions side by side, and translating settings between them.
+
+Every framework spells RMSprop's hyper-parameters its own way and fixes some conventions
+that no keyword changes:
+
+    framework  keywords (only those that change the maths)                fixed by the framework
+    Keras      learning_rate rho epsilon momentum centered weight_decay     ε inside √, v₀ = 0, η inside b,
+                                                                            decoupled weight decay
+    PyTorch    lr alpha eps momentum centered weight_decay                  ε outside √, v₀ = 0, η outside b,
+                                                                            coupled L2 weight decay
+    TF1        learning_rate decay epsilon momentum centered                ε inside √, v₀ = 1, η inside b
+    Optax      learning_rate decay eps initial_scale eps_in_sqrt centered   η inside b
+               momentum nesterov bias_correction
+
+:func:`reference_settings` reads one framework's spelling into the keyword arguments of
+:class:`rmsprop_ref.RMSprop`, whose options name every convention; the fixed conventions
+come from :data:`rmsprop_ref.rmsprop.PRESETS`, so this module cannot drift from the
+presets. :func:`translate` writes those settings back out in another framework's spelling:
+exactly where the target can express them, otherwise the closest settings together with
+the differences that remain, in words. :func:`conventions_table` builds the book's table
+of conventions from the same two sources.
+
+Two translations are not copies of a value:
+
+* ε outside the root, g/(√v + ε), to ε' inside, g/√(v + ε'), uses ε' = ε² (and back,
+  ε = √ε'). The two denominators are then equal where v = 0 and where v ≫ ε², and
+  (√v + ε)/√(v + ε²) ≤ √2 everywhere, with the worst case at √v = ε.
+* η outside the momentum buffer (PyTorch: b ← μ·b + u, θ ← θ − η·b) and inside it (b ← μ·b
+  + η·u, θ ← θ − b) give the same trajectory while η is constant: the buffers differ by the
+  factor η. Under a schedule they differ, because PyTorch rescales the whole buffer by the
+  new η while the others scale only the new term.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .rmsprop import PRESETS, RMSprop
+
+FRAMEWORKS = ("keras", "torch", "tf1", "optax")
+
+# Each framework's keyword -> the rmsprop_ref.RMSprop option it sets. Only keywords that
+# change the maths: clipping, names, locking, foreach and the like are left out on purpose.
+SPELLINGS: dict[str, dict[str, str]] = {
+    "keras": {"learning_rate": "learning_rate", "rho": "rho", "epsilon": "epsilon", "momentum": "momentum",
+              "centered": "centered", "weight_decay": "weight_decay"},
+    "torch": {"lr": "learning_rate", "alpha": "rho", "eps": "epsilon", "momentum": "momentum",
+              "centered": "centered", "weight_decay": "weight_decay"},
+    "tf1": {"learning_rate": "learning_rate", "decay": "rho", "epsilon": "epsilon", "momentum": "momentum",
+            "centered": "centered"},
+    "optax": {"learning_rate": "learning_rate", "decay": "rho", "eps": "epsilon", "initial_scale": "initial_accumulator",
+              "eps_in_sqrt": "epsilon_in_sqrt", "centered": "centered", "momentum": "momentum",
+              "nesterov": "nesterov", "bias_correction": "bias_correction"},
+}
+
+NAMES = {"keras": "Keras", "torch": "PyTorch", "tf1": "TF1", "optax": "Optax"}
+CONSTRUCTORS = {
+    "keras": "keras.optimizers.RMSprop",
+    "torch": "torch.optim.RMSprop",
+    "tf1": "tf.compat.v1.train.RMSPropOptimizer",
+    "optax": "optax.rmsprop",
+}
+
+# rmsprop_ref.RMSprop's own defaults, for the options a preset leaves unset.
+_BASE = {"centered": False, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0,
+         "weight_decay_mode": "decoupled", "bias_correction": False, "lr_in_momentum": True,
+         "initial_accumulator": 0.0, "epsilon_in_sqrt": True}
+
+
+# Other frameworks' names for an option, so an error can say how this framework spells it.
+_OPTION_ALIASES = {"lr": "learning_rate", "alpha": "rho", "decay": "rho", "eps": "epsilon",
+                   "initial_scale": "initial_accumulator", "eps_in_sqrt": "epsilon_in_sqrt"}
+
+
+def _check_framework(argument: str, value: Any) -> str:
+    if value not in FRAMEWORKS:
+        raise ValueError(f"{argument} must be one of {', '.join(map(repr, FRAMEWORKS))}; got {value!r}")
+    return value
+
+
+def _framework_defaults(framework: str) -> dict[str, Any]:
+    """Every RMSprop option as the framework sets it when given no keywords."""
+    settings = dict(_BASE)
+    settings.update(PRESETS[framework]["settings"])
+    return settings
+
+
+def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The keyword arguments of :class:`rmsprop_ref.RMSprop` that compute what ``source`` does.
+
+    ``settings`` are keyword arguments in ``source``'s spelling (e.g. PyTorch's ``lr``,
+    ``alpha``); the ones left out take the framework's defaults. ``RMSprop(**result)`` is
+    the NumPy twin of that framework's optimizer.
+    """
+    _check_framework("source", source)
+    if not isinstance(settings, Mapping):
+        raise ValueError(f"settings must be a mapping of keyword arguments; got {type(settings).__name__}")
+    spelling = SPELLINGS[source]
+    unknown = [key for key in settings if key not in spelling]
+    if unknown:
+        hints = []
+        for key in unknown:
+            spelled = [k for k, option in spelling.items() if option == _OPTION_ALIASES.get(key, key)]
+            if spelled:
+                hints.append(f"{key!r} is spelled {spelled[0]!r} in {NAMES[source]}")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        raise ValueError(
+            f"unknown keyword(s) for {source} ({CONSTRUCTORS[source]}): {', '.join(map(repr, unknown))}{hint}; "
+            f"accepted: {', '.join(spelling)}"
+        )
+    result = _framework_defaults(source)
+    for key, value in settings.items():
+        if key == "weight_decay" and value is None:  # Keras's "no weight decay"
+            value = 0.0
+        if key == "momentum" and value is None:  # Optax's "no momentum"
+            value = 0.0
+        result[spelling[key]] = value
+    if result["learning_rate"] is None:
+        raise ValueError(f"settings for {source} need 'learning_rate': {CONSTRUCTORS[source]} has no default")
+    try:
+        RMSprop(**result)  # the value checks, in one place
+    except ValueError as error:
+        option = str(error).split()[0]
+        keyword = {o: k for k, o in spelling.items()}.get(option, option)
+        alias = f" ({option} is {NAMES[source]}'s {keyword!r})" if keyword != option else ""
+        raise ValueError(f"{source} settings: {error}{alias}") from None
+    return result
+
+
+
+# --------------------------------------------------------------------------- translation
+
+
+@dataclass(frozen=True)
+class Translation:
+    """Keyword arguments for ``target`` and how faithful they are.
+
+    ``exact``: these arguments alone make ``target`` compute the same trajectory as
+    ``source`` (up to floating-point rounding). Otherwise ``differences`` says, in words,
+    what still differs and how to close the gap outside the optimizer where that is possible.
+    ``notes`` are caveats that do not apply to the settings as given (e.g. "this would differ
+    under a learning-rate schedule").
+    """
+
+    source: str
+    target: str
+    kwargs: Mapping[str, Any]
+    exact: bool
+    differences: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+    def call(self) -> str:
+        """The target's constructor call as Python source, e.g. ``torch.optim.RMSprop(params, lr=0.001, ...)``."""
+        args = ", ".join(f"{k}={_literal(v)}" for k, v in self.kwargs.items())
+        first = "params, " if self.target == "torch" else ""
+        return f"{CONSTRUCTORS[self.target]}({first}{args})"
+
+
+def _literal(value: Any) -> str:
+    return repr(value) if not callable(value) else "schedule"
+
+
+def _tidy(value: float) -> float:
+    """Round to 15 significant digits, so 1e-8² reads 1e-16 (a change far below float64 rounding of ε)."""
+    return float(f"{value:.15g}")
+
+
+def _g(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _steps_to_forget(rho: float, fraction: float = 0.01) -> int:
+    """The number of steps t after which ρᵗ < fraction: how long a start value lingers in v."""
+    return math.ceil(math.log(fraction) / math.log(rho)) if rho > 0 else 1
+
+
+def translate(settings: Mapping[str, Any], source: str, target: str) -> Translation:
+    """Translate RMSprop settings from ``source``'s spelling to ``target``'s keyword arguments.
+
+    ``source`` and ``target`` are ``"keras"``, ``"torch"``, ``"tf1"`` or ``"optax"``.
+    ``settings`` holds ``source``'s keywords (only those that change the maths, see
+    :data:`SPELLINGS`); the ones left out take ``source``'s defaults, and the result states
+    every value explicitly (PyTorch's ``alpha`` default 0.99 becomes Keras's ``rho=0.99``,
+    not Keras's default 0.9). Unknown frameworks or keywords raise ValueError.
+    """
+    _check_framework("target", target)
+    wanted = reference_settings(settings, source)
+    fixed = _framework_defaults(target)
+    spelling = {option: key for key, option in SPELLINGS[target].items()}
+    src, tgt = NAMES[source], NAMES[target]
+    differences: list[str] = []
+    notes: list[str] = []
+    options = dict(wanted)
+
+    # ε placement: the one convention that a different value of ε can approximate.
+    eps = wanted["epsilon"]
+    if wanted["epsilon_in_sqrt"] != fixed["epsilon_in_sqrt"] and "epsilon_in_sqrt" not in spelling and eps > 0:
+        if wanted["epsilon_in_sqrt"]:
+            options["epsilon"], inside, outside = _tidy(math.sqrt(eps)), eps, _tidy(math.sqrt(eps))
+            where = f"{src} adds ε = {_g(eps)} inside the square root, g/√(v + ε); {tgt} adds it outside, g/(√v + ε')"
+        else:
+            options["epsilon"], inside, outside = _tidy(eps * eps), _tidy(eps * eps), eps
+            where = f"{src} adds ε = {_g(eps)} outside the square root, g/(√v + ε); {tgt} adds it inside, g/√(v + ε')"
+        differences.append(
+            f"{where}. With ε' = {_g(options['epsilon'])} the denominators agree where v = 0 and where "
+            f"v ≫ {_g(inside)}, and differ by at most a factor √2 (at √v = {_g(outside)})."
+        )
+
+    # Where v starts.
+    start, fixed_start = wanted["initial_accumulator"], fixed["initial_accumulator"]
+    if start != fixed_start and "initial_accumulator" not in spelling:
+        smaller = src if start > fixed_start else tgt
+        differences.append(
+            f"v starts at {_g(start)} in {src} but at {_g(fixed_start)} in {tgt}, and no {tgt} keyword changes that: "
+            f"{smaller}'s early steps are smaller wherever g² is small next to the start value. The start fades "
+            f"as ρᵗ: with ρ = {_g(wanted['rho'])}, {_steps_to_forget(wanted['rho'])} steps until less than 1% of it is left."
+        )
+
+    # η inside or outside the momentum buffer.
+    if wanted["momentum"] > 0 and wanted["lr_in_momentum"] != fixed["lr_in_momentum"]:
+        outside, inside = (src, tgt) if not wanted["lr_in_momentum"] else (tgt, src)
+        text = (f"{outside} keeps η outside the momentum buffer (b ← μ·b + u, θ ← θ − η·b), {inside} inside "
+                f"(b ← μ·b + η·u, θ ← θ − b): the same while η is constant")
+        if callable(wanted["learning_rate"]):
+            differences.append(text + f", but under this schedule every change of η rescales {outside}'s whole "
+                               f"buffer and only {inside}'s newest term.")
+        else:
+            notes.append(text + f"; under a learning-rate schedule they differ (a change of η rescales {outside}'s "
+                         f"whole buffer but only {inside}'s newest term).")
+
+    # Weight decay: coupled L2 (PyTorch), decoupled (Keras), or none.
+    decay = wanted["weight_decay"]
+    if decay > 0:
+        same_kind = "weight_decay" in spelling and wanted["weight_decay_mode"] == fixed["weight_decay_mode"]
+        if not same_kind:
+            options["weight_decay"] = 0.0
+            differences.append(_weight_decay_difference(wanted, source, target))
+
+    # Options only Optax has.
+    if wanted["nesterov"] and "nesterov" not in spelling:
+        options["nesterov"] = False
+        differences.append(f"{src} uses Nesterov momentum (θ ← θ − (η·u + μ·b) with the new b); {tgt} has no Nesterov "
+                           f"option for RMSprop, so this is plain momentum.")
+    if wanted["bias_correction"] and "bias_correction" not in spelling:
+        options["bias_correction"] = False
+        differences.append(
+            f"{src} divides v by 1 − ρᵗ (bias correction); {tgt} does not, so its early steps are larger, the first "
+            f"by up to 1/√(1 − ρ) = {_g(1 / math.sqrt(1 - wanted['rho']))} times.")
+
+    kwargs = {key: _framework_value(target, key, options[option]) for option, key in spelling.items()
+              if _worth_stating(target, key, options[option])}
+    return Translation(source, target, MappingProxyType(kwargs), not differences, tuple(differences), tuple(notes))
+
+
+def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
+    src, tgt = NAMES[source], NAMES[target]
+    decay, rate = wanted["weight_decay"], wanted["learning_rate"]
+    own = {"coupled": f"coupled L2 (g ← g + wd·θ before the RMS scaling)",
+           "decoupled": f"decoupled (θ ← θ − η·wd·θ, applied before the step)"}
+    what = f"{src}'s weight_decay={_g(decay)} is {own[wanted['weight_decay_mode']]}"
+    if target in ("tf1", "optax"):
+        theirs = f"{tgt}'s RMSprop has no weight decay"
+    else:
+        theirs = f"{tgt}'s weight_decay is {own[_framework_defaults(target)['weight_decay_mode']]}, a different regularizer"
+    if wanted["weight_decay_mode"] == "coupled":
+        recipe = (f"For the same trajectory add (wd/2)·Σθ² = {_g(decay / 2)}·Σθ² to the loss (its gradient is wd·θ)"
+                  + (f", e.g. optax.chain(optax.add_decayed_weights({_g(decay)}), optax.rmsprop(...))"
+                     if target == "optax" else ""))
+    else:
+        factor = f"(1 − η·wd) = {_g(1 - rate * decay)}" if not callable(rate) else "(1 − η·wd)"
+        recipe = f"For the same trajectory multiply the parameters by {factor} yourself before each update"
+    return f"{what}; {theirs}, so it is left out. {recipe}."
+
+
+def _framework_value(target: str, key: str, value: Any) -> Any:
+    if target == "optax" and key == "momentum":
+        return None if value == 0 else value
+    if isinstance(value, bool) or callable(value):
+        return value
+    return float(value)
+
+
+def _worth_stating(target: str, key: str, value: Any) -> bool:
+    """Always state η, ρ, ε, momentum, centered (and ε placement in Optax); the rest when set."""
+    if key in ("weight_decay", "initial_scale"):
+        return value != 0
+    if key in ("nesterov", "bias_correction"):
+        return bool(value)
+    return True
+
+
+# --------------------------------------------------------------------------- the table
+
+
+def conventions_table() -> list[dict[str, str]]:
+    """One row per preset in :data:`PRESETS`, every convention as a short string.
+
+    Built from the presets (defaults, ε placement, v₀, η and the momentum buffer, weight
+    decay kind) and from :data:`SPELLINGS` (which options a framework offers), so the
+    book's table states what the code computes.
+    """
+    rows = []
+    for name, preset in PRESETS.items():
+        framework = name if name in FRAMEWORKS else None
+        s = _framework_defaults(name) if framework else {**_BASE, **preset["settings"]}
+        offers = set(SPELLINGS[framework].values()) if framework else set()
+
+        def option(key: str) -> str:
+            if key in offers:
+                return "option"
+            return "yes" if s[key] else "no"
+
+        if s["learning_rate"] is None:
+            rate = "required" if framework else "not fixed"
+        else:
+            rate = _g(s["learning_rate"])
+        if s["epsilon"] == 0:
+            placement = "none"
+        elif "epsilon_in_sqrt" in offers:
+            placement = "inside √ (option)" if s["epsilon_in_sqrt"] else "outside √ (option)"
+        else:
+            placement = "inside √" if s["epsilon_in_sqrt"] else "outside √"
+        if "momentum" not in offers and s["momentum"] == 0:
+            lr_in_buffer = "no momentum"
+        else:
+            lr_in_buffer = "inside" if s["lr_in_momentum"] else "outside"
+        if "weight_decay" in offers:
+            weight_decay = {"coupled": "coupled L2", "decoupled": "decoupled"}[s["weight_decay_mode"]]
+        else:
+            weight_decay = "none"
+        start = _g(s["initial_accumulator"])
+        if "initial_accumulator" in offers:
+            start += " (option)"
+        elif "initial_accumulator" not in preset["settings"]:
+            start += " (not stated)"
+        rows.append({
+            "preset": name,
+            "source": preset["source"],
+            "η": rate,
+            "ρ": _g(s["rho"]),
+            "ε": _g(s["epsilon"]),
+            "ε placement": placement,
+            "v starts at": start,
+            "η and momentum buffer": lr_in_buffer,
+            "weight decay": weight_decay,
+            "centered": option("centered"),
+            "Nesterov": option("nesterov"),
+            "bias correction": option("bias_correction"),
+            "keywords": ", ".join(SPELLINGS[framework]) if framework else "–",
+        })
+    return rows
+
+
+def conventions_markdown(columns: tuple[str, ...] | None = None) -> str:
+    """:func:`conventions_table` as a Markdown (GFM) table, optionally only some columns."""
+    rows = conventions_table()
+    columns = tuple(rows[0]) if columns is None else tuple(columns)
+    unknown = [c for c in columns if c not in rows[0]]
+    if unknown:
+        raise ValueError(f"unknown column(s) {unknown}; available: {', '.join(rows[0])}")
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
+    return "\n".join(lines)

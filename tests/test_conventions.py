@@ -1,0 +1,256 @@
+"""rmsprop_ref.conventions: the table, reference_settings and translate, checked against the
+real frameworks (Keras 3, PyTorch, Optax, TF1), each driven by rmsprop_ref.frameworks."""
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import RMSprop, frameworks
+from rmsprop_ref import conventions
+from rmsprop_ref.conventions import FRAMEWORKS, SPELLINGS, conventions_markdown, conventions_table, reference_settings, translate
+
+RUN = {"keras": frameworks.run_keras, "torch": frameworks.run_torch,
+       "optax": frameworks.run_optax, "tf1": frameworks.run_tf1}
+STEPS = 50
+# A float32 quadratic whose curvatures span five decades, so ε, v₀ and ρ all matter somewhere.
+CURVATURE = np.array([1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0], np.float32)
+THETA0 = np.array([1.0, -2.0, 0.5, 3.0, -1.0, 0.2], np.float32)
+# Float32 agreement over 50 steps; measured differences between exact translations are ≤ 4e-7.
+RTOL, ATOL = 1e-5, 1e-6
+# "Really differ": a hundred times the agreement tolerance.
+CLEARLY_DIFFERENT = 100 * ATOL
+
+
+def quadratic_grads(theta):
+    return CURVATURE * (theta - np.float32(0.3))
+
+
+def run(framework, kwargs, grads=quadratic_grads, theta0=THETA0, steps=STEPS):
+    return RUN[framework](theta0, grads, steps=steps, **dict(kwargs))
+
+
+def constructor(framework):
+    if framework == "keras":
+        import keras
+        return keras.optimizers.RMSprop.__init__
+    if framework == "torch":
+        import torch
+        return torch.optim.RMSprop.__init__
+    if framework == "tf1":
+        import tensorflow as tf
+        return tf.compat.v1.train.RMSPropOptimizer.__init__
+    import optax
+    return optax.rmsprop
+
+
+# --------------------------------------------------------------------------- spellings and table
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_spelling_and_defaults_match_the_real_constructor(framework):
+    parameters = inspect.signature(constructor(framework)).parameters
+    needs_rate = parameters[[k for k in SPELLINGS[framework] if SPELLINGS[framework][k] == "learning_rate"][0]]
+    given = {} if needs_rate.default is not inspect.Parameter.empty else {needs_rate.name: 0.5}
+    if not given:
+        settings = reference_settings({}, framework)
+    else:
+        with pytest.raises(ValueError, match="learning_rate"):
+            reference_settings({}, framework)
+        settings = reference_settings(given, framework)
+    for keyword, option in SPELLINGS[framework].items():
+        assert keyword in parameters, f"{framework} has no keyword {keyword!r}"
+        default = parameters[keyword].default
+        if keyword in given:
+            continue
+        expected = 0.0 if default is None else default  # Keras weight_decay=None, Optax momentum=None
+        assert settings[option] == expected, (framework, keyword, settings[option], default)
+
+
+def test_table_has_one_row_per_preset_with_the_known_conventions():
+    rows = {row["preset"]: row for row in conventions_table()}
+    assert set(rows) == {"keras", "torch", "tf1", "optax", "graves2013", "hinton2012"}
+    assert (rows["keras"]["ε placement"], rows["torch"]["ε placement"]) == ("inside √", "outside √")
+    assert rows["tf1"]["v starts at"] == "1" and rows["keras"]["v starts at"] == "0"
+    assert (rows["keras"]["ρ"], rows["torch"]["ρ"]) == ("0.9", "0.99")
+    assert rows["torch"]["η and momentum buffer"] == "outside" and rows["keras"]["η and momentum buffer"] == "inside"
+    assert (rows["torch"]["weight decay"], rows["keras"]["weight decay"], rows["tf1"]["weight decay"]) == (
+        "coupled L2", "decoupled", "none")
+    assert rows["optax"]["Nesterov"] == "option" and rows["keras"]["Nesterov"] == "no"
+    assert rows["tf1"]["η"] == "required" and rows["hinton2012"]["ε placement"] == "none"
+    assert rows["graves2013"]["centered"] == "yes"
+
+
+def test_table_follows_the_presets(monkeypatch):
+    torch_preset = dict(conventions.PRESETS["torch"], settings=dict(conventions.PRESETS["torch"]["settings"], rho=0.95))
+    monkeypatch.setitem(conventions.PRESETS, "torch", torch_preset)
+    row = {r["preset"]: r for r in conventions_table()}["torch"]
+    assert row["ρ"] == "0.95"
+
+
+def test_markdown_table_shape_and_bad_column():
+    text = conventions_markdown(("preset", "ρ"))
+    lines = text.splitlines()
+    assert lines[0] == "| preset | ρ |" and len(lines) == 2 + len(conventions.PRESETS)
+    with pytest.raises(ValueError, match="unknown column"):
+        conventions_markdown(("preset", "rho"))
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_unknown_framework_is_a_value_error_listing_the_accepted():
+    with pytest.raises(ValueError, match=r"source must be one of 'keras', 'torch', 'tf1', 'optax'; got 'pytorch'"):
+        translate({}, "pytorch", "keras")
+    with pytest.raises(ValueError, match=r"target must be one of .*got 'jax'"):
+        translate({}, "keras", "jax")
+
+
+def test_unknown_keyword_names_it_and_the_source_spelling():
+    with pytest.raises(ValueError, match=r"'learning_rate'.*spelled 'lr' in PyTorch.*accepted: lr, alpha, eps"):
+        translate({"learning_rate": 0.1}, "torch", "keras")
+    with pytest.raises(ValueError, match=r"'alpha'.*spelled 'rho' in Keras"):
+        translate({"alpha": 0.9}, "keras", "torch")
+    with pytest.raises(ValueError, match=r"'clipnorm'.*accepted: learning_rate, rho"):
+        translate({"clipnorm": 1.0}, "keras", "torch")
+    with pytest.raises(ValueError, match=r"rho must be .*PyTorch's 'alpha'"):
+        translate({"alpha": 1.5}, "torch", "keras")
+    with pytest.raises(ValueError, match="settings must be a mapping"):
+        translate([("lr", 0.1)], "torch", "keras")
+
+
+def test_translation_is_frozen():
+    result = translate({}, "keras", "optax")
+    with pytest.raises(AttributeError):
+        result.exact = False
+    with pytest.raises(TypeError):
+        result.kwargs["learning_rate"] = 1.0
+
+
+# --------------------------------------------------------------------------- reference_settings
+
+
+@pytest.mark.parametrize("framework, settings", [
+    ("keras", {}),
+    ("keras", dict(learning_rate=0.01, rho=0.8, momentum=0.5, centered=True, weight_decay=0.1)),
+    ("torch", {}),
+    ("torch", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)),
+    ("tf1", dict(learning_rate=0.01)),
+    ("tf1", dict(learning_rate=0.01, decay=0.8, momentum=0.5, centered=True)),
+    ("optax", dict(learning_rate=0.01)),
+    ("optax", dict(learning_rate=0.01, eps_in_sqrt=False, initial_scale=0.5, momentum=0.5, nesterov=True,
+                   bias_correction=True)),
+])
+def test_reference_settings_make_the_numpy_twin_of_the_framework(framework, settings):
+    twin = RMSprop(**reference_settings(settings, framework))
+    expected = run(framework, settings)
+    got = frameworks.run_reference(twin, THETA0, quadratic_grads, steps=STEPS)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- exact translations
+
+EXACT = [
+    ("torch", dict(lr=0.01, alpha=0.9, eps=1e-8, momentum=0.9, centered=True), "optax"),
+    ("optax", dict(learning_rate=0.02, decay=0.95, eps=1e-6, eps_in_sqrt=False, momentum=0.5), "torch"),
+    ("tf1", dict(learning_rate=0.01, decay=0.9, momentum=0.5, centered=True), "optax"),
+    ("tf1", dict(learning_rate=0.01), "optax"),
+    ("optax", dict(learning_rate=0.01, initial_scale=1.0, eps=1e-10), "tf1"),
+    ("keras", dict(learning_rate=0.01, rho=0.9, momentum=0.9, centered=True), "optax"),
+    ("keras", {}, "optax"),
+    ("optax", dict(learning_rate=0.01), "keras"),
+    ("torch", dict(lr=0.01, eps=0.0, momentum=0.9), "keras"),
+    ("keras", dict(learning_rate=0.01, epsilon=0.0, momentum=0.5), "torch"),
+    ("keras", dict(learning_rate=0.01, weight_decay=0.1, momentum=0.5), "keras"),
+    ("torch", dict(lr=0.01, weight_decay=0.1, momentum=0.5), "torch"),
+]
+
+
+@pytest.mark.parametrize("source, settings, target", EXACT)
+def test_exact_translation_reproduces_the_trajectory_in_the_real_frameworks(source, settings, target):
+    result = translate(settings, source, target)
+    assert result.exact and result.differences == ()
+    np.testing.assert_allclose(run(target, result.kwargs), run(source, settings), rtol=RTOL, atol=ATOL)
+
+
+def test_tf1_to_optax_is_exact_through_initial_scale():
+    result = translate({"learning_rate": 0.01}, "tf1", "optax")
+    assert result.kwargs["initial_scale"] == 1.0 and result.kwargs["eps"] == 1e-10
+
+
+def test_defaults_are_stated_explicitly():
+    # PyTorch's ρ default 0.99 must reach Keras as rho=0.99, not fall back to Keras's 0.9.
+    result = translate({}, "torch", "keras")
+    assert result.kwargs["rho"] == 0.99 and result.kwargs["learning_rate"] == 0.01
+
+
+@pytest.mark.parametrize("source", FRAMEWORKS)
+@pytest.mark.parametrize("target", FRAMEWORKS)
+def test_exact_flag_agrees_with_the_numpy_twins(source, target):
+    # Independent of the wording: the translation is exact iff the two NumPy twins compute the same.
+    settings = {"tf1": {"learning_rate": 0.01}, "optax": {"learning_rate": 0.01}}.get(source, {})
+    result = translate(settings, source, target)
+    twin_source = RMSprop(**reference_settings(settings, source))
+    twin_target = RMSprop(**reference_settings(result.kwargs, target))
+    same = np.allclose(frameworks.run_reference(twin_source, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
+                       frameworks.run_reference(twin_target, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
+                       rtol=1e-12, atol=0)
+    assert result.exact == same, (source, target, result.differences)
+
+
+# --------------------------------------------------------------------------- inexact translations
+
+INEXACT = [
+    # (source, settings, target, a phrase the difference must contain)
+    ("torch", dict(lr=0.01, eps=0.1), "keras", "outside the square root"),
+    ("keras", dict(learning_rate=0.01, epsilon=0.01), "torch", "inside the square root"),
+    ("tf1", dict(learning_rate=0.01), "keras", "v starts at 1 in TF1 but at 0 in Keras"),
+    ("keras", dict(learning_rate=0.01), "tf1", "v starts at 0 in Keras but at 1 in TF1"),
+    ("tf1", dict(learning_rate=0.01, epsilon=1e-8), "torch", "v starts at 1"),
+    ("torch", dict(lr=0.01, eps=0.0, weight_decay=0.5), "keras", "coupled L2"),
+    ("keras", dict(learning_rate=0.01, weight_decay=0.5), "torch", "decoupled"),
+    ("keras", dict(learning_rate=0.01, weight_decay=0.5), "optax", "has no weight decay"),
+    ("optax", dict(learning_rate=0.01, momentum=0.9, nesterov=True), "keras", "Nesterov"),
+    ("optax", dict(learning_rate=0.01, bias_correction=True, eps_in_sqrt=False), "torch", "bias correction"),
+    ("torch", dict(lr=lambda step: 0.01 * 0.9 ** step, eps=0.0, momentum=0.9), "keras", "under this schedule"),
+]
+
+
+@pytest.mark.parametrize("source, settings, target, phrase", INEXACT)
+def test_inexact_translation_is_flagged_and_really_differs(source, settings, target, phrase):
+    result = translate(settings, source, target)
+    assert not result.exact
+    assert any(phrase in text for text in result.differences), result.differences
+    gap = np.abs(run(target, result.kwargs) - run(source, settings)).max()
+    assert gap > CLEARLY_DIFFERENT, gap
+
+
+def test_schedule_turns_the_momentum_note_into_a_difference():
+    constant = translate(dict(lr=0.01, eps=0.0, momentum=0.9), "torch", "keras")
+    assert constant.exact and any("schedule" in note for note in constant.notes)
+
+
+def test_epsilon_squared_keeps_the_first_step_within_a_factor_sqrt2():
+    # ε outside (PyTorch) vs ε' = ε² inside (Keras): first step η·|g|/(√(1−ρ)|g| + ε) vs
+    # η·|g|/√((1−ρ)g² + ε²); the ratio lies in [1, √2] and nears √2 where √(1−ρ)|g| = ε.
+    eps, rho = 1e-3, 0.99
+    g = np.logspace(-7, 1, 161).astype(np.float32)
+    result = translate(dict(lr=0.01, alpha=rho, eps=eps), "torch", "keras")
+    assert result.kwargs["epsilon"] == pytest.approx(eps**2)
+    x0 = np.zeros_like(g)
+    torch_step = np.abs(run("torch", dict(lr=0.01, alpha=rho, eps=eps), [g], theta0=x0, steps=1)[0])
+    keras_step = np.abs(run("keras", result.kwargs, [g], theta0=x0, steps=1)[0])
+    ratio = keras_step / torch_step
+    assert ratio.min() > 1 - 1e-5 and ratio.max() < math.sqrt(2) * (1 + 1e-5)
+    assert ratio.max() > 1.4
+
+
+def test_coupled_weight_decay_recipe_reproduces_pytorch():
+    # The text's recipe: leave weight_decay out and add wd·θ to the gradient (the loss (wd/2)·Σθ²).
+    wd = 0.5
+    settings = dict(lr=0.01, alpha=0.9, eps=1e-8, weight_decay=wd)
+    result = translate(settings, "torch", "optax")
+    assert not result.exact and "add_decayed_weights(0.5)" in result.differences[0]
+    with_loss_term = run("optax", result.kwargs, grads=lambda theta: quadratic_grads(theta) + np.float32(wd) * theta)
+    np.testing.assert_allclose(with_loss_term, run("torch", settings), rtol=RTOL, atol=ATOL)
