@@ -1,0 +1,67 @@
+"""The article's Keras model, corrected for Keras 3, and small helpers around it.
+
+Keras is imported inside each function, never when :mod:`rmsprop_ref` is imported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import data
+
+
+def use_verified_mnist_in_keras() -> None:
+    """Make ``keras.datasets.mnist.load_data()`` return :func:`rmsprop_ref.data.load_mnist`'s arrays.
+
+    Keras's own loader downloads ``mnist.npz`` the first time; this lets the article's
+    program run unchanged on a machine without network. ``load_mnist`` still prefers
+    Keras's cache file when it is present, and falls back to Keras's original loader last.
+    Calling it twice is harmless.
+    """
+    import keras
+
+    module = keras.datasets.mnist
+    original = getattr(module.load_data, "keras_original", module.load_data)
+
+    def load_data(path: str = "mnist.npz"):
+        return data.load_mnist()
+
+    load_data.keras_original = original  # data.load_from_keras_download calls this one
+    module.load_data = load_data
+
+
+def build_model(seed: int):
+    """784-512-10, ReLU then softmax, written the Keras 3 way (``keras.Input``), seeded.
+
+    ``keras.utils.set_random_seed(seed)`` fixes Python's, NumPy's and the backend's random
+    generators, so the same seed gives the same initial weights and the same shuffling in ``fit``.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([
+        keras.Input(shape=(784,)),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+
+
+def compile_and_fit(model, optimizer, train: tuple, test: tuple, *, epochs: int = 5, batch_size: int = 128) -> dict:
+    """Compile with integer-label cross-entropy, fit with the test set as validation data.
+
+    Returns Keras's history dict: ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+    one entry per epoch (the test numbers come from one pass over the test set per epoch).
+    """
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(*train, epochs=epochs, batch_size=batch_size, validation_data=test, verbose=0)
+    return history.history
+
+
+def fit_first_batches(model, optimizer, images: np.ndarray, labels: np.ndarray, *, steps: int, batch_size: int):
+    """Take exactly ``steps`` optimizer steps on the first ``steps × batch_size`` examples, in order."""
+    if steps < 1 or steps * batch_size > len(images):
+        raise ValueError(f"steps must be between 1 and {len(images) // batch_size}; got {steps}")
+    count = steps * batch_size
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model.fit(images[:count], labels[:count], epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
+    return model

@@ -1,0 +1,195 @@
+r"""The seed article's 784-512-10 network in plain NumPy: forward, backward, training loop.
+
+The layout is Keras's, so weights move between the two without reshaping:
+
+    params = {"hidden": {"kernel": (784, 512), "bias": (512,)},
+              "output": {"kernel": (512, 10),  "bias": (10,)}}
+
+Forward, for a batch X of B rows (pixels / 255):
+
+    z = X·W₁ + b₁,   h = max(z, 0),   s = h·W₂ + b₂,   p = softmax(s)
+    loss = −(1/B) Σᵢ log p[i, yᵢ]             (softmax cross-entropy, mean over the batch)
+
+Backward (the chain rule, layer by layer):
+
+    ∂loss/∂s = (p − onehot(y)) / B
+    ∂W₂ = hᵀ·∂s,   ∂b₂ = Σᵢ ∂s,   ∂h = ∂s·W₂ᵀ,   ∂z = ∂h ⊙ [z > 0]
+    ∂W₁ = Xᵀ·∂z,   ∂b₁ = Σᵢ ∂z
+
+Everything is matrix products and element-wise NumPy, in the dtype of the parameters
+(float32 to train fast, float64 to check gradients against finite differences).
+``params`` is a dict pytree, so every optimizer in :mod:`rmsprop_ref` updates it directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+LAYERS = ("hidden", "output")
+SIZES = (784, 512, 10)
+
+
+# --------------------------------------------------------------------------- parameters
+
+
+def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32) -> dict:
+    """Glorot-uniform kernels and zero biases, Keras's ``Dense`` defaults.
+
+    Each kernel entry is drawn from U(−a, a) with a = √(6 / (fan_in + fan_out))
+    (Glorot & Bengio 2010). The draw uses ``np.random.default_rng(seed)``, so it is
+    reproducible but not the same numbers Keras draws; to start from Keras's exact
+    weights use :func:`params_from_keras_weights`.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer; got {seed!r}")
+    if len(sizes) != 3 or any(int(n) < 1 for n in sizes):
+        raise ValueError(f"sizes must be three positive layer widths (inputs, hidden, classes); got {sizes!r}")
+    rng = np.random.default_rng(seed)
+    params = {}
+    for name, fan_in, fan_out in zip(LAYERS, sizes[:-1], sizes[1:]):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        params[name] = {
+            "kernel": rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype),
+            "bias": np.zeros(fan_out, dtype=dtype),
+        }
+    return params
+
+
+def params_from_keras_weights(weights: list) -> dict:
+    """``model.get_weights()`` of the Keras model ([W₁, b₁, W₂, b₂]) as a params dict (copies)."""
+    if len(weights) != 4:
+        raise ValueError(f"weights must be the 4 arrays [kernel, bias, kernel, bias] of two Dense layers; got {len(weights)}")
+    w1, b1, w2, b2 = (np.array(w) for w in weights)
+    return {"hidden": {"kernel": w1, "bias": b1}, "output": {"kernel": w2, "bias": b2}}
+
+
+def params_to_keras_weights(params: dict) -> list:
+    """The params dict as the list ``model.set_weights`` takes."""
+    return [params[layer][part] for layer in LAYERS for part in ("kernel", "bias")]
+
+
+# --------------------------------------------------------------------------- the maths
+
+
+def forward(params: dict, images: np.ndarray) -> tuple[np.ndarray, dict]:
+    """Logits s (B, 10) and what the backward pass needs (inputs, pre-activations, hidden)."""
+    hidden, output = params["hidden"], params["output"]
+    pre_activation = images @ hidden["kernel"] + hidden["bias"]
+    activation = np.maximum(pre_activation, 0)
+    logits = activation @ output["kernel"] + output["bias"]
+    return logits, {"images": images, "pre_activation": pre_activation, "activation": activation}
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """log p, computed stably by subtracting each row's maximum first."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy over the batch and its gradient with respect to the logits.
+
+    loss = −(1/B) Σᵢ log softmax(s)[i, yᵢ];  ∂loss/∂s = (softmax(s) − onehot(y)) / B.
+    """
+    labels = np.asarray(labels)
+    if labels.shape != (logits.shape[0],):
+        raise ValueError(f"labels must have shape ({logits.shape[0]},), one class index per row; got {labels.shape}")
+    rows = np.arange(logits.shape[0])
+    log_probs = log_softmax(logits)
+    loss = -log_probs[rows, labels].mean()
+    grad = np.exp(log_probs)
+    grad[rows, labels] -= 1
+    grad /= logits.shape[0]
+    return float(loss), grad
+
+
+def loss_and_grads(params: dict, images: np.ndarray, labels: np.ndarray) -> tuple[float, dict, np.ndarray]:
+    """Mean loss on the batch, its gradient (a dict shaped like ``params``) and the logits."""
+    logits, cache = forward(params, images)
+    loss, d_logits = softmax_cross_entropy(logits, labels)
+    d_activation = d_logits @ params["output"]["kernel"].T
+    d_pre = d_activation * (cache["pre_activation"] > 0)  # ReLU passes gradient only where z > 0
+    grads = {
+        "hidden": {"kernel": images.T @ d_pre, "bias": d_pre.sum(axis=0)},
+        "output": {"kernel": cache["activation"].T @ d_logits, "bias": d_logits.sum(axis=0)},
+    }
+    return loss, grads, logits
+
+
+def predict_logits(params: dict, images: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
+    """Logits for many images, a slice at a time to bound memory."""
+    return np.concatenate([forward(params, images[i:i + batch_size])[0] for i in range(0, len(images), batch_size)])
+
+
+def evaluate(params: dict, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(mean cross-entropy, accuracy) on a whole data set, like Keras's ``model.evaluate``."""
+    logits = predict_logits(params, images)
+    loss, _ = softmax_cross_entropy(logits, labels)
+    return loss, float(np.mean(logits.argmax(axis=1) == labels))
+
+
+# --------------------------------------------------------------------------- training
+
+
+def prepare_images(images: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """uint8 (n, 28, 28) -> (n, 784) in [0, 1], as the article's program does (divide by 255)."""
+    return images.reshape(len(images), -1).astype(dtype) / 255
+
+
+def batch_slices(count: int, batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Index arrays of consecutive batches over a permutation (or the identity when rng is None).
+
+    The last batch is smaller when batch_size does not divide count, as in Keras's ``fit``:
+    60 000 images in batches of 128 give 468 full batches and one of 96.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    order = np.arange(count) if rng is None else rng.permutation(count)
+    return [order[i:i + batch_size] for i in range(0, count, batch_size)]
+
+
+def train_steps(params: dict, optimizer, state, images: np.ndarray, labels: np.ndarray,
+                batches: list[np.ndarray]) -> tuple[dict, Any, float, float]:
+    """One optimizer step per batch; returns params, state and the epoch's running loss and accuracy.
+
+    The loss and accuracy are those of each batch *before* its step, averaged with the
+    batch sizes as weights: the numbers Keras's ``fit`` reports for an epoch.
+    """
+    loss_sum = correct = seen = 0.0
+    for index in batches:
+        x, y = images[index], labels[index]
+        loss, grads, logits = loss_and_grads(params, x, y)
+        params, state = optimizer.update(params, grads, state)
+        loss_sum += loss * len(index)
+        correct += np.count_nonzero(logits.argmax(axis=1) == y)
+        seen += len(index)
+    return params, state, loss_sum / seen, correct / seen
+
+
+def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
+        seed: int, validation_data: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[dict, Any, dict]:
+    """Train like ``model.fit(..., shuffle=True)``: a new permutation of the data each epoch.
+
+    Returns the final params, the optimizer state and a history dict with Keras's keys
+    (``loss``, ``accuracy`` and, with ``validation_data``, ``val_loss``, ``val_accuracy``),
+    one value per epoch. ``seed`` fixes the shuffling.
+    """
+    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+    rng = np.random.default_rng(seed)
+    state = optimizer.init(params)
+    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
+    if validation_data is not None:
+        history.update(val_loss=[], val_accuracy=[])
+    for _ in range(epochs):
+        batches = batch_slices(len(images), batch_size, rng)
+        params, state, loss, accuracy = train_steps(params, optimizer, state, images, labels, batches)
+        history["loss"].append(loss)
+        history["accuracy"].append(accuracy)
+        if validation_data is not None:
+            val_loss, val_accuracy = evaluate(params, *validation_data)
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(val_accuracy)
+    return params, state, history
