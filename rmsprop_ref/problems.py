@@ -285,29 +285,32 @@ class SigmoidChain(Problem):
     yⱼ the teacher's output. Parameters x = (w₁, b₁, w₂, b₂, …, w_L, b_L); layer l owns
     ``x[2(l−1) : 2l]``. By the chain rule ∂f/∂zₗ = ∂f/∂zₗ₊₁ · wₗ₊₁·σ′(zₗ), and σ′ ≤ ¼, so
     with |w| ≲ 1 the gradient of layer l shrinks like (|w|/4)^(L−l): the first layers'
-    gradients vanish. The teacher has weights and biases drawn N(0, teacher_scale²) from
-    ``seed``; it is an exact minimiser (loss 0), one of many.
+    gradients vanish.
+
+    The teacher has every layer at (w, b) = (``teacher_weight``, ``teacher_bias``). The
+    default (6, −3) maps h ↦ σ(6h − 3), whose slope at h = ½ is 1.5 > 1: the teacher carries
+    the input's sign through any depth, so its outputs differ across inputs and a student can
+    only fit them by training *every* layer (a random teacher's outputs are almost constant,
+    which the last layer alone could fit). The teacher is an exact minimiser (loss 0), one of many.
     """
 
     depth: int = 10
-    seed: int = 0
-    teacher_scale: float = 2.0
+    teacher_weight: float = 6.0
+    teacher_bias: float = -3.0
     inputs: Sequence[float] = (-2.0, -1.0, 0.0, 1.0, 2.0)
     teacher: np.ndarray = field(init=False)
     targets: np.ndarray = field(init=False)
 
     def __post_init__(self):
         depth = _check_count("depth", self.depth)
-        seed = _check_count("seed", self.seed, minimum=0)
-        scale = _check_number("teacher_scale", self.teacher_scale)
-        if scale <= 0:
-            raise ValueError(f"teacher_scale must be > 0; got {self.teacher_scale!r}")
+        weight = _check_number("teacher_weight", self.teacher_weight)
+        bias = _check_number("teacher_bias", self.teacher_bias)
         inputs = _frozen_array(self.inputs, "inputs")
         if inputs.size == 0:
             raise ValueError("inputs must hold at least one number")
-        teacher = scale * np.random.default_rng(seed).standard_normal(2 * depth)
+        teacher = np.tile([weight, bias], depth)
         teacher.setflags(write=False)
-        _set(self, depth=depth, seed=seed, teacher_scale=scale, inputs=inputs, teacher=teacher,
+        _set(self, depth=depth, teacher_weight=weight, teacher_bias=bias, inputs=inputs, teacher=teacher,
              name=f"sigmoid chain ({depth} layers)", dim=2 * depth, minimizer=teacher, minimum=0.0,
              layer_slices=tuple(slice(2 * l, 2 * l + 2) for l in range(depth)))
         targets = self._forward(teacher)[-1]

@@ -106,6 +106,18 @@ class Trajectory:
         """‖θ_k − point‖ for every k, shape (steps+1,)."""
         return np.linalg.norm(self.params - np.asarray(point), axis=-1)
 
+    @property
+    def effective_step_size(self) -> np.ndarray:
+        """|θ_{k+1,i} − θ_{k,i}| / |g_{k,i}| per update and coordinate, shape (steps, dim).
+
+        For SGD this is η; for RMSprop without momentum it is η/√(v_{k+1,i} + ε) (or
+        η/(√v + ε)), the per-coordinate learning rate the optimizer actually used. NaN where
+        the gradient is 0. With momentum or clipping it mixes in the buffer or the clip factor.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.abs(np.diff(self.params, axis=0)) / np.abs(self.grads[:-1])
+        return np.where(self.grads[:-1] != 0, ratio, np.nan)
+
     def _per_layer(self, rows: np.ndarray) -> np.ndarray:
         if self.layer_slices is None:
             raise ValueError("this problem has no layers (layer_slices is None)")
@@ -170,4 +182,67 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
                       diverged_at=diverged_at, layer_slices=problem.layer_slices, label=label)
 
 
-__all__ = ["Trajectory", "minimize", "clip_by_norm"]
+@dataclass(frozen=True, eq=False)
+class LearningRateSearch:
+    """The runs of one optimizer over a grid of learning rates, and the one that scored best.
+
+    score(η) is the final loss of the run, or, when a ``target_loss`` was given, the first
+    step at which the loss reached it; +inf if the run diverged (or never reached the target).
+    Ties go to the smaller η. ``trajectories[i]`` is the run at ``learning_rates[i]``.
+    """
+
+    learning_rates: np.ndarray
+    scores: np.ndarray
+    trajectories: tuple[Trajectory, ...]
+    label: str = ""
+    target_loss: float | None = None
+
+    @property
+    def best_index(self) -> int:
+        return int(np.argmin(self.scores))  # argmin returns the first minimum: the smaller η
+
+    @property
+    def best_learning_rate(self) -> float:
+        return float(self.learning_rates[self.best_index])
+
+    @property
+    def best(self) -> Trajectory:
+        return self.trajectories[self.best_index]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """Which learning rates diverged (boolean array)."""
+        return np.array([t.diverged for t in self.trajectories])
+
+
+def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, steps: int, *, label: str = "",
+                         target_loss: float | None = None, **minimize_options) -> LearningRateSearch:
+    """Run ``minimize(problem, make_optimizer(η), x0, steps, ...)`` for every η and keep the best.
+
+    ``make_optimizer`` maps a learning rate to an optimizer, e.g. ``lambda lr: SGD(lr, momentum=0.9)``;
+    ``minimize_options`` (``clip_norm``, ``divergence_bound``) are passed to every run.
+    The grid is the documented search a chapter shows, so that no optimizer's learning rate
+    is hand-picked. Score: final loss, or with ``target_loss`` the number of steps to reach it;
+    +inf for a diverged run (see :class:`LearningRateSearch`).
+    """
+    rates = np.array(learning_rates, dtype=np.float64)
+    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}")
+    if not callable(make_optimizer):
+        raise ValueError(f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}")
+    rates = np.sort(rates)
+    trajectories = tuple(minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options)
+                         for lr in rates)
+    if target_loss is None:
+        scores = np.array([math.inf if t.diverged else t.final_loss for t in trajectories])
+    else:
+        target_loss = float(target_loss)
+        reached = [t.first_step_below(target_loss) for t in trajectories]
+        scores = np.array([math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)])
+    rates.setflags(write=False)
+    scores.setflags(write=False)
+    return LearningRateSearch(learning_rates=rates, scores=scores, trajectories=trajectories, label=label,
+                              target_loss=target_loss)
+
+
+__all__ = ["Trajectory", "minimize", "clip_by_norm", "LearningRateSearch", "search_learning_rate"]

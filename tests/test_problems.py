@@ -24,7 +24,7 @@ PROBLEMS = {
     "rosenbrock": Rosenbrock(),
     "beale": Beale(),
     "saturated": SaturatedUnit(teacher=(1.5, -0.5)),
-    "sigmoid-chain": SigmoidChain(depth=6, seed=3),
+    "sigmoid-chain": SigmoidChain(depth=6, teacher_weight=4.0, teacher_bias=-2.0),
     "cliff": RecurrentCliff(unroll=20),
     "linear-chain": LinearChain(depth=8, input=0.5, target=2.0),
 }
@@ -117,19 +117,30 @@ def test_saturated_unit_gradient_is_tiny_far_from_the_teacher():
 
 
 def test_sigmoid_chain_gradients_vanish_towards_the_input():
-    chain = SigmoidChain(depth=12, seed=0)
+    chain = SigmoidChain(depth=12)
     x = np.tile([1.0, 0.0], 12)  # every weight 1, bias 0
     g = chain.grad(x)
     layer_norms = np.array([np.linalg.norm(g[s]) for s in chain.layer_slices])
     assert layer_norms[0] < 1e-5 * layer_norms[-1]
-    # Each layer back multiplies by w·σ′(z) ≤ 1/4.
-    assert np.all(layer_norms[:-1] <= 0.25 * layer_norms[1:] * (1 + 1e-12))
+    assert np.all(layer_norms[:-1] < 0.5 * layer_norms[1:])
+    # With one input, ∂f/∂b_l = δ_l and each layer back multiplies δ by w·σ′(z) ≤ 1/4 (w = 1).
+    single = SigmoidChain(depth=12, inputs=(1.0,))
+    bias_grads = np.abs(single.grad(x)[1::2])
+    assert np.all(bias_grads[:-1] <= 0.25 * bias_grads[1:] * (1 + 1e-12))
     assert chain.layer_slices[0] == slice(0, 2) and chain.layer_names[-1] == "layer 12"
+
+
+def test_sigmoid_chain_teacher_carries_the_input_sign_through_depth():
+    for depth in (3, 10):
+        chain = SigmoidChain(depth=depth)
+        np.testing.assert_array_equal(chain.teacher, np.tile([6.0, -3.0], depth))
+        # Negative inputs end near the low fixed point of h ↦ σ(6h − 3), positive ones near the high one.
+        assert np.all(chain.targets[chain.inputs < 0] < 0.1) and np.all(chain.targets[chain.inputs > 0] > 0.9)
 
 
 def test_sigmoid_chain_depth_one_is_a_saturated_unit():
     inputs = (-1.0, 0.5, 2.0)
-    chain = SigmoidChain(depth=1, seed=4, inputs=inputs)
+    chain = SigmoidChain(depth=1, teacher_weight=-1.5, teacher_bias=0.5, inputs=inputs)
     unit = SaturatedUnit(teacher=tuple(chain.teacher), inputs=inputs)
     x = np.array([0.3, -0.7])
     assert float(chain.value(x)) == pytest.approx(float(unit.value(x)), rel=1e-14)
@@ -183,7 +194,7 @@ def test_linear_chain_gradient_explodes_with_depth():
         (lambda: SaturatedUnit(inputs=(1.0, 1.0)), "inputs"),
         (lambda: SaturatedUnit(teacher=(1.0, 2.0, 3.0)), "teacher"),
         (lambda: SigmoidChain(depth=0), "depth"),
-        (lambda: SigmoidChain(depth=3, teacher_scale=0.0), "teacher_scale"),
+        (lambda: SigmoidChain(depth=3, teacher_bias=np.inf), "teacher_bias"),
         (lambda: RecurrentCliff(unroll=2.5), "unroll"),
         (lambda: LinearChain(depth=3, target=-1.0), "target / input"),
         (lambda: LinearChain(depth=3, input=float("nan")), "input"),

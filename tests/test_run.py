@@ -5,7 +5,7 @@ import pytest
 
 from rmsprop_ref import SGD, RMSprop
 from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
-from rmsprop_ref.run import Trajectory, clip_by_norm, minimize
+from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_learning_rate
 
 
 def test_sgd_on_a_quadratic_follows_the_closed_form():
@@ -89,7 +89,7 @@ def test_clip_by_norm():
 
 
 def test_per_layer_norms_split_by_layer_slices():
-    problem = SigmoidChain(depth=4, seed=1)
+    problem = SigmoidChain(depth=4)
     traj = minimize(problem, RMSprop(0.01), np.tile([1.0, 0.0], 4), 10)
     assert traj.layer_grad_norms.shape == (11, 4) and traj.layer_update_norms.shape == (10, 4)
     np.testing.assert_allclose(traj.layer_grad_norms[3, 2], np.linalg.norm(problem.grad(traj.params[3])[4:6]))
@@ -147,3 +147,46 @@ def test_bad_input_is_a_value_error(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         minimize(args.pop("problem"), args.pop("optimizer"), args.pop("x0"), args.pop("steps"), **args)
+
+
+def test_effective_step_size_of_sgd_is_eta_and_of_rmsprop_is_eta_over_root_v():
+    problem = ill_conditioned_quadratic()
+    sgd = minimize(problem, SGD(0.05), [1.0, -2.0], 10)
+    np.testing.assert_allclose(sgd.effective_step_size, 0.05, rtol=1e-10)
+    opt = RMSprop(0.05, rho=0.9, epsilon=0.0)
+    rms = minimize(problem, opt, [1.0, -2.0], 10)
+    # First update: v = (1 − ρ)·g², so the effective step is η/(√(1 − ρ)·|g|).
+    np.testing.assert_allclose(rms.effective_step_size[0], 0.05 / (np.sqrt(0.1) * np.abs(rms.grads[0])), rtol=1e-12)
+    x, state = np.array([1.0, -2.0]), opt.init(np.array([1.0, -2.0]))
+    for k in range(10):
+        x, state = opt.update(x, problem.grad(x), state)
+        np.testing.assert_allclose(rms.effective_step_size[k], 0.05 / np.sqrt(state.mean_square), rtol=1e-10)
+
+
+def test_learning_rate_search_picks_the_best_by_final_loss():
+    # SGD on ½x² multiplies x by (1 − η): |1 − η| is smallest at η = 1 among these, and η = 3 diverges.
+    problem = Quadratic((1.0,))
+    search = search_learning_rate(problem, lambda lr: SGD(lr), [3.0, 0.1, 0.5, 1.0], [1.0], 30,
+                                  label="SGD", divergence_bound=1e6)
+    np.testing.assert_array_equal(search.learning_rates, [0.1, 0.5, 1.0, 3.0])  # sorted
+    assert search.best_learning_rate == 1.0 and search.best.final_loss == 0.0
+    np.testing.assert_array_equal(search.diverged, [False, False, False, True])
+    assert search.scores[3] == np.inf and search.scores[0] == pytest.approx(0.5 * 0.9**60)
+    assert search.best.label == "SGD"
+
+
+def test_learning_rate_search_by_steps_to_a_target():
+    problem = Quadratic((1.0,))
+    search = search_learning_rate(problem, lambda lr: SGD(lr), [0.1, 0.5, 0.9], [1.0], 50, target_loss=1e-4)
+    # ½(1 − η)^(2k) ≤ 1e-4 first at k = ceil(ln(2e-4) / (2 ln(1 − η))).
+    expected = [np.ceil(np.log(2e-4) / (2 * np.log(1 - lr))) for lr in (0.1, 0.5, 0.9)]
+    np.testing.assert_array_equal(search.scores, expected)
+    assert search.best_learning_rate == 0.9
+    too_short = search_learning_rate(problem, lambda lr: SGD(lr), [0.1], [1.0], 5, target_loss=1e-4)
+    assert too_short.scores[0] == np.inf
+
+
+@pytest.mark.parametrize("rates", [[], [0.1, -1.0], [[0.1]], [np.inf]])
+def test_learning_rate_search_rejects_bad_grids(rates):
+    with pytest.raises(ValueError, match="learning_rates"):
+        search_learning_rate(Quadratic((1.0,)), lambda lr: SGD(lr), rates, [1.0], 3)
