@@ -8,6 +8,7 @@ optimizer keeps one colour across the whole book (:data:`OPTIMIZER_COLORS`).
 from __future__ import annotations
 
 import matplotlib as mpl
+import numpy as np
 
 # One colour per optimizer family, used by every chapter so a reader can match curves by eye.
 OPTIMIZER_COLORS = {
@@ -48,3 +49,140 @@ def use_book_style() -> None:
 def color_for(name: str) -> str | None:
     """The book's colour for an optimizer name (None lets Matplotlib choose)."""
     return OPTIMIZER_COLORS.get(name)
+
+
+# --------------------------------------------------------------------------- plotting helpers
+# Each helper draws on ``ax`` (a new figure when None) and returns the axes, so a chapter can
+# add a title or combine panels. Curves are coloured by the trajectory's ``label``.
+
+
+def _axes(ax, figsize=FULL_WIDTH):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _divergence_marker(ax, x, y, color) -> None:
+    """An × where a run diverged, so that a curve that stops is not mistaken for one that ended."""
+    ax.plot([x], [y], marker="x", markersize=9, markeredgewidth=2, color=color, linestyle="none")
+
+
+def contour_with_trajectories(problem, trajectories, *, xlim, ylim, ax=None, levels: int = 20,
+                              resolution: int = 201, xlabel: str = "$\\theta_1$", ylabel: str = "$\\theta_2$",
+                              mark_minimizer: bool = True):
+    """Log-spaced contour lines of a 2-D problem with each trajectory's path drawn on top.
+
+    The contour levels are spaced evenly in log(f − f_min), so a narrow valley and a wide
+    plateau are both visible. A path starts at a dot; a diverged path ends with an ×.
+    """
+    if problem.dim != 2:
+        raise ValueError(f"contour_with_trajectories needs a 2-D problem; {problem.name} has dim {problem.dim}")
+    ax = _axes(ax, (7.0, 5.0))
+    xs, ys = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    gap = problem.value(np.stack([grid_x, grid_y], axis=-1)) - problem.minimum
+    positive = gap[gap > 0]
+    low, high = np.log10(positive.min()), np.log10(positive.max())
+    ax.contour(grid_x, grid_y, np.log10(np.maximum(gap, positive.min())), levels=np.linspace(low, high, levels),
+               cmap="Greys_r", linewidths=0.7, alpha=0.8)
+    for traj in trajectories:
+        color = color_for(traj.label)
+        path = traj.params[: traj.last_step + 1]
+        ax.plot(path[:, 0], path[:, 1], color=color, label=traj.label, marker=".", markersize=3, linewidth=1.2)
+        ax.plot(path[0, 0], path[0, 1], marker="o", color="black", markersize=6, linestyle="none")
+        if traj.diverged:
+            _divergence_marker(ax, path[-1, 0], path[-1, 1], color)
+    if mark_minimizer:
+        ax.plot(*problem.minimizer, marker="*", markersize=13, color="gold", markeredgecolor="black",
+                linestyle="none", label="minimiser")
+    ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(loc="best")
+    return ax
+
+
+def loss_curves(trajectories, *, ax=None, minimum: float = 0.0, ylabel: str = "loss (log scale)"):
+    """f(θ_k) − ``minimum`` against the step k, on a log scale; a diverged run ends with an ×."""
+    ax = _axes(ax)
+    for traj in trajectories:
+        color = color_for(traj.label)
+        steps = np.arange(traj.last_step + 1)
+        gap = traj.loss[: traj.last_step + 1] - minimum
+        ax.plot(steps, gap, color=color, label=traj.label)
+        if traj.diverged and np.isfinite(gap[-1]) and gap[-1] > 0:
+            _divergence_marker(ax, steps[-1], gap[-1], color)
+    ax.set_yscale("log")
+    ax.set(xlabel="step", ylabel=ylabel)
+    ax.legend(loc="best")
+    return ax
+
+
+def layer_norm_curves(trajectory, *, which: str = "grad", ax=None, cmap: str = "viridis"):
+    """One curve per layer over the steps: ‖∇_layer f‖ (``which="grad"``) or ‖Δθ_layer‖ ("update").
+
+    Layers are coloured from the first (dark) to the last (light); log scale.
+    """
+    if which not in ("grad", "update"):
+        raise ValueError(f"which must be 'grad' or 'update'; got {which!r}")
+    import matplotlib.pyplot as plt
+
+    ax = _axes(ax)
+    norms = trajectory.layer_grad_norms if which == "grad" else trajectory.layer_update_norms
+    colours = plt.get_cmap(cmap)(np.linspace(0.0, 0.9, norms.shape[1]))
+    for layer in range(norms.shape[1]):
+        ax.plot(np.arange(norms.shape[0]), norms[:, layer], color=colours[layer], label=f"layer {layer + 1}")
+    ax.set_yscale("log")
+    quantity = "gradient norm" if which == "grad" else "update norm"
+    ax.set(xlabel="step", ylabel=f"{quantity} per layer (log scale)")
+    ax.legend(loc="best", ncols=2 if norms.shape[1] > 5 else 1, fontsize=8)
+    if trajectory.label:
+        ax.set_title(trajectory.label)
+    return ax
+
+
+def norms_by_layer(values: dict, *, ax=None, ylabel: str = "norm (log scale)"):
+    """A value per layer (e.g. gradient norm at the start) against the layer index, per optimizer.
+
+    ``values`` maps a label to an array with one entry per layer (first layer first).
+    """
+    ax = _axes(ax)
+    for label, per_layer in values.items():
+        per_layer = np.asarray(per_layer, dtype=float)
+        ax.plot(np.arange(1, per_layer.size + 1), per_layer, marker="o", color=color_for(label), label=label)
+    ax.set_yscale("log")
+    ax.set(xlabel="layer (1 = nearest the input)", ylabel=ylabel)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(loc="best")
+    return ax
+
+
+def learning_rate_sweep(searches, *, ax=None):
+    """Each search's score against η (log–log); a diverged η is an × on the top edge, the best a ring.
+
+    ``searches`` are :class:`rmsprop_ref.run.LearningRateSearch` results. The y axis is the final
+    loss, or the steps to reach the target loss when the searches were run with one.
+    """
+    ax = _axes(ax)
+    finite_scores = [s.scores[np.isfinite(s.scores)] for s in searches]
+    finite_scores = np.concatenate([f for f in finite_scores if f.size] or [np.array([1.0])])
+    positive = finite_scores[finite_scores > 0]
+    top = positive.max() * 3 if positive.size else 1.0
+    for search in searches:
+        color = color_for(search.label)
+        finite = np.isfinite(search.scores)
+        ax.plot(search.learning_rates[finite], search.scores[finite], marker="o", markersize=4, color=color,
+                label=search.label)
+        if np.any(~finite):
+            ax.plot(search.learning_rates[~finite], np.full((~finite).sum(), top), marker="x", linestyle="none",
+                    markersize=8, markeredgewidth=2, color=color)
+        if np.isfinite(search.scores[search.best_index]):
+            ax.plot(search.best_learning_rate, search.scores[search.best_index], marker="o", markersize=12,
+                    markerfacecolor="none", markeredgewidth=2, color=color, linestyle="none")
+    target = searches[0].target_loss if searches else None
+    ylabel = "final loss (log scale)" if target is None else f"steps to reach loss {target:g} (log scale)"
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set(xlabel="learning rate η (log scale)", ylabel=ylabel)
+    ax.legend(loc="best", title="× = diverged or never reached, ○ = chosen", title_fontsize=8)
+    return ax
