@@ -34,7 +34,7 @@ Two translations are not copies of a value:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
@@ -151,12 +151,26 @@ class Translation:
     exact: bool
     differences: tuple[str, ...]
     notes: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # the source's keywords
 
     def call(self) -> str:
         """The target's constructor call as Python source, e.g. ``torch.optim.RMSprop(params, lr=0.001, ...)``."""
-        args = ", ".join(f"{k}={_literal(v)}" for k, v in self.kwargs.items())
-        first = "params, " if self.target == "torch" else ""
-        return f"{CONSTRUCTORS[self.target]}({first}{args})"
+        return _call(self.target, self.kwargs)
+
+    def markdown(self) -> str:
+        """The recipe as Markdown: source call, target call, whether it is exact, what differs."""
+        verdict = "exact" if self.exact else "not exact"
+        lines = [f"**{NAMES[self.source]} → {NAMES[self.target]}** ({verdict}). From `{_call(self.source, self.settings)}`:",
+                 "", "```python", self.call(), "```", ""]
+        lines += [f"- {text}" for text in self.differences]
+        lines += [f"- Note: {text}" for text in self.notes]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _call(framework: str, kwargs: Mapping[str, Any]) -> str:
+    args = ", ".join(f"{k}={_literal(v)}" for k, v in kwargs.items())
+    first = "params" + (", " if args else "") if framework == "torch" else ""
+    return f"{CONSTRUCTORS[framework]}({first}{args})"
 
 
 def _literal(value: Any) -> str:
@@ -252,7 +266,20 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
 
     kwargs = {key: _framework_value(target, key, options[option]) for option, key in spelling.items()
               if _worth_stating(target, key, options[option])}
-    return Translation(source, target, MappingProxyType(kwargs), not differences, tuple(differences), tuple(notes))
+    return Translation(source, target, MappingProxyType(kwargs), not differences, tuple(differences), tuple(notes),
+                       MappingProxyType(dict(settings)))
+
+
+def spell(framework: str, **options: Any) -> dict[str, Any]:
+    """:class:`rmsprop_ref.RMSprop` options in ``framework``'s keywords, e.g. ``spell("torch", rho=0.9)``
+    is ``{"alpha": 0.9}``. An option the framework has no keyword for is a ValueError."""
+    _check_framework("framework", framework)
+    keyword = {option: key for key, option in SPELLINGS[framework].items()}
+    missing = [name for name in options if name not in keyword]
+    if missing:
+        raise ValueError(f"{NAMES[framework]} has no keyword for {', '.join(map(repr, missing))}; "
+                         f"it spells: {', '.join(keyword)}")
+    return {keyword[name]: _framework_value(framework, keyword[name], value) for name, value in options.items()}
 
 
 def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
@@ -364,3 +391,45 @@ def conventions_markdown(columns: tuple[str, ...] | None = None) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- does it matter on MNIST?
+
+
+@dataclass(frozen=True, eq=False)
+class MlpRun:
+    """One optimizer's short run on the NumPy MLP: the batch loss and accuracy before every step,
+    and the loss and accuracy on held-out data after the last one."""
+
+    batch_loss: "np.ndarray"
+    batch_accuracy: "np.ndarray"
+    test_loss: float
+    test_accuracy: float
+
+
+def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *,
+                        steps: int, batch_size: int, seed: int) -> dict[str, MlpRun]:
+    """Train :mod:`rmsprop_ref.mlp` from the same ``params0`` with each optimizer for ``steps`` updates.
+
+    Every optimizer sees the same mini-batches in the same order (one permutation drawn
+    from ``seed``), so the runs differ only by the optimizer. ``test`` is ``(images, labels)``.
+    """
+    import numpy as np
+
+    from . import mlp
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps must be a positive integer; got {steps!r}")
+    if steps * batch_size > len(images):
+        raise ValueError(f"steps * batch_size = {steps * batch_size} exceeds the {len(images)} training images")
+    batches = mlp.batch_slices(len(images), batch_size, np.random.default_rng(seed))[:steps]
+    runs = {}
+    for label, optimizer in optimizers.items():
+        params, state = params0, optimizer.init(params0)
+        losses, accuracies = np.empty(steps), np.empty(steps)
+        for k, index in enumerate(batches):
+            losses[k], grads, logits = mlp.loss_and_grads(params, images[index], labels[index])
+            accuracies[k] = np.mean(logits.argmax(axis=1) == labels[index])
+            params, state = optimizer.update(params, grads, state)
+        runs[label] = MlpRun(losses, accuracies, *mlp.evaluate(params, *test))
+    return runs

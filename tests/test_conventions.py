@@ -254,3 +254,41 @@ def test_coupled_weight_decay_recipe_reproduces_pytorch():
     assert not result.exact and "add_decayed_weights(0.5)" in result.differences[0]
     with_loss_term = run("optax", result.kwargs, grads=lambda theta: quadratic_grads(theta) + np.float32(wd) * theta)
     np.testing.assert_allclose(with_loss_term, run("torch", settings), rtol=RTOL, atol=ATOL)
+
+
+# --------------------------------------------------------------------------- spell, markdown, MLP runs
+
+
+def test_spell_uses_the_framework_keywords():
+    assert conventions.spell("torch", learning_rate=0.1, rho=0.9) == {"lr": 0.1, "alpha": 0.9}
+    assert conventions.spell("optax", momentum=0.0) == {"momentum": None}
+    with pytest.raises(ValueError, match="TF1 has no keyword for 'nesterov'"):
+        conventions.spell("tf1", nesterov=True)
+
+
+def test_markdown_recipe_states_both_calls_and_the_differences():
+    text = translate({"learning_rate": 0.001}, "tf1", "keras").markdown()
+    assert "**TF1 → Keras** (not exact)" in text
+    assert "`tf.compat.v1.train.RMSPropOptimizer(learning_rate=0.001)`" in text
+    assert "keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-10" in text
+    assert "- v starts at 1 in TF1" in text
+
+
+def test_mlp_runs_share_batches_and_match_a_hand_loop():
+    from rmsprop_ref import mlp
+    rng = np.random.default_rng(3)
+    images, labels = rng.random((64, 12)).astype(np.float32), rng.integers(0, 4, 64)
+    params0 = mlp.init_params(0, sizes=(12, 8, 4))
+    optimizers = {"a": RMSprop(0.01), "b": RMSprop(0.001, rho=0.99)}
+    runs = conventions.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels),
+                                           steps=5, batch_size=8, seed=1)
+    assert runs["a"].batch_loss[0] == runs["b"].batch_loss[0]  # same start, same first batch
+    batches = mlp.batch_slices(64, 8, np.random.default_rng(1))[:5]
+    params, state = params0, optimizers["b"].init(params0)
+    for index in batches:
+        loss, grads, _ = mlp.loss_and_grads(params, images[index], labels[index])
+        params, state = optimizers["b"].update(params, grads, state)
+    assert loss == runs["b"].batch_loss[-1]
+    assert (runs["b"].test_loss, runs["b"].test_accuracy) == mlp.evaluate(params, images, labels)
+    with pytest.raises(ValueError, match="exceeds"):
+        conventions.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1)
