@@ -1,0 +1,247 @@
+"""What one RMSprop step costs: a traffic-and-flops model, and timings against the copy bound.
+
+The model (:func:`step_model`) counts, per parameter, the bytes a step must move between
+memory and the core (the arrays it reads and writes, once each) and the element-wise
+operations it performs. The operations are not typed in by hand: they are counted by
+running the in-place kernel (:func:`rmsprop_ref.inplace.rmsprop_step_`) on arrays that
+record every ufunc call. The same count gives the traffic of the unfused NumPy expression,
+where every operation reads its operands from and writes its result to main memory.
+
+The timings (:func:`measure`) run one step of each implementation many times and keep the
+median, after a warm-up. The yard-stick is the *bound*: the time ``np.copyto`` takes to
+stream the same number of bytes (a copy of M float32 elements reads 4M and writes 4M
+bytes), the best of one thread and two. Frameworks are imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .inplace import InPlaceRMSprop, _thread_pool, rmsprop_step_, step_coefficients
+from .rmsprop import RMSprop
+
+VARIANTS: dict[str, dict] = {
+    "plain": {},
+    "momentum": {"momentum": 0.9},
+    "centered": {"centered": True},
+}
+"""The three variants benchmarked; options of :class:`~rmsprop_ref.rmsprop.RMSprop`."""
+
+IMPLEMENTATIONS = ("pure update", "in-place", "torch foreach", "keras eager", "keras tf.function")
+"""Every implementation :func:`measure` knows, besides the bound."""
+
+LEARNING_RATE, RHO, EPSILON = 1e-3, 0.9, 1e-7
+
+
+def optimizer_for(variant: str) -> RMSprop:
+    """The RMSprop of a variant (Keras conventions, η = 1e-3, ρ = 0.9, μ = 0.9 with momentum)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"variant must be one of {tuple(VARIANTS)}; got {variant!r}")
+    return RMSprop(LEARNING_RATE, rho=RHO, epsilon=EPSILON, **VARIANTS[variant])
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class _Counting(np.ndarray):
+    """An array that appends (ufunc name, array operands) to ``log`` on every ufunc call."""
+
+    log: list = []
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        arrays = len({id(x) for x in inputs if isinstance(x, np.ndarray) and x.ndim > 0})  # g·g streams g once
+        _Counting.log.append((ufunc.__name__, arrays))
+        inputs = tuple(x.view(np.ndarray) if isinstance(x, np.ndarray) else x for x in inputs)
+        if out is not None:
+            kwargs["out"] = tuple(o.view(np.ndarray) for o in out)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """Per parameter, for one variant and dtype.
+
+    arrays_read, arrays_written   state arrays a step must read / write (θ, g, v, m, b)
+    bytes                         (read + written) × itemsize: the minimum traffic
+    operations                    element-wise operations (ufunc calls) of the kernel
+    sqrt_and_divide               how many of them are square roots or divisions (slower)
+    unfused_bytes                 traffic when every operation streams its operands from
+                                  and its result to memory: Σ (array operands + 1) × itemsize
+    """
+
+    variant: str
+    arrays_read: int
+    arrays_written: int
+    bytes: int
+    operations: int
+    sqrt_and_divide: int
+    unfused_bytes: int
+
+    @property
+    def intensity(self) -> float:
+        """Arithmetic intensity: operations per byte of minimum traffic."""
+        return self.operations / self.bytes
+
+
+def step_model(variant: str, itemsize: int = 4) -> StepModel:
+    """Count the traffic and the operations of one step of ``variant``."""
+    optimizer = optimizer_for(variant)
+    arrays = [np.ones(4).view(_Counting) for _ in range(8)]
+    theta, g, v, m, b, t, u, w = arrays
+    m = m if optimizer.centered else None
+    b = b if optimizer.momentum > 0 else None
+    _Counting.log = []
+    rmsprop_step_(optimizer, step_coefficients(optimizer, 0), theta, g, v, m, b, t, u, w)
+    log = _Counting.log
+    state_arrays = 3 + (m is not None) + (b is not None)      # θ, g, v (+ m) (+ b)
+    read, written = state_arrays, state_arrays - 1            # everything but g is written back
+    return StepModel(
+        variant=variant, arrays_read=read, arrays_written=written, bytes=(read + written) * itemsize,
+        operations=len(log), sqrt_and_divide=sum(name in ("sqrt", "divide") for name, _ in log),
+        unfused_bytes=sum(operands + 1 for _, operands in log) * itemsize,
+    )
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def median_time(step: Callable[[], object], repeats: int, warmup: int = 3) -> float:
+    """The median wall time of ``step()`` in seconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]:
+    """(seconds, threads): the faster of np.copyto on one thread and split over two threads."""
+    count = max(1, n_bytes // 8)                 # copying M float32 moves 8M bytes
+    source = np.ones(count, dtype=np.float32)
+    target = np.zeros_like(source)
+    half = count // 2
+
+    def two_threads():
+        future = _thread_pool(1).submit(np.copyto, target[:half], source[:half])
+        np.copyto(target[half:], source[half:])
+        future.result()
+
+    one = median_time(lambda: np.copyto(target, source), repeats, warmup)
+    two = median_time(two_threads, repeats, warmup)
+    return (one, 1) if one <= two else (two, 2)
+
+
+def _problem(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
+
+
+def make_step(implementation: str, variant: str, n: int) -> Callable[[], object]:
+    """A zero-argument callable doing one step of ``implementation`` on ``n`` float32 parameters."""
+    optimizer = optimizer_for(variant)
+    theta, grad = _problem(n)
+    options = VARIANTS[variant]
+    if implementation == "pure update":
+        box = [theta, optimizer.init(theta)]
+
+        def step():
+            box[0], box[1] = optimizer.update(box[0], grad, box[1])
+        return step
+    if implementation == "in-place":
+        fast = InPlaceRMSprop(optimizer)
+        box = [fast.init(theta)]
+
+        def step():
+            box[0] = fast.update_(theta, grad, box[0])
+        return step
+    if implementation == "torch foreach":
+        import torch
+        parameter = torch.nn.Parameter(torch.from_numpy(theta))
+        parameter.grad = torch.from_numpy(grad)
+        torch_opt = torch.optim.RMSprop([parameter], lr=LEARNING_RATE, alpha=RHO, eps=EPSILON, foreach=True,
+                                        momentum=options.get("momentum", 0.0), centered=options.get("centered", False))
+        return torch_opt.step
+    if implementation in ("keras eager", "keras tf.function"):
+        import keras
+        import tensorflow as tf
+        variable = keras.Variable(theta)
+        gradient = tf.constant(grad)
+        keras_opt = keras.optimizers.RMSprop(LEARNING_RATE, rho=RHO, epsilon=EPSILON,
+                                             momentum=options.get("momentum", 0.0), centered=options.get("centered", False))
+        keras_opt.build([variable])
+
+        def step():
+            keras_opt.apply([gradient], [variable])
+        return step if implementation == "keras eager" else tf.function(step)
+    raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}; got {implementation!r}")
+
+
+def repeats_for(n: int, budget_seconds: float = 0.3, minimum: int = 5, maximum: int = 50) -> int:
+    """Enough repeats for a stable median at size n, within a rough time budget per cell."""
+    guess = budget_seconds / max(n * 2e-9, 1e-5)   # assume ~2 ns per parameter per step
+    return int(min(maximum, max(minimum, guess)))
+
+
+def measure(sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *, repeats: int | None = None,
+            warmup: int = 3) -> list[dict]:
+    """Time every implementation, variant and size; one record per (size, variant).
+
+    A record: ``{"n", "variant", "bytes", "bound_ms", "bound_threads", "ms": {impl: ms}}``.
+    """
+    records = []
+    for n in sizes:
+        for variant in variants:
+            reps = repeats or repeats_for(n)
+            n_bytes = step_model(variant).bytes * n
+            bound, threads = bound_time(n_bytes, reps, warmup)
+            times = {}
+            for implementation in implementations:
+                step = make_step(implementation, variant, n)
+                times[implementation] = 1e3 * median_time(step, reps, warmup)
+                del step
+            records.append({"n": int(n), "variant": variant, "bytes": int(n_bytes), "repeats": reps,
+                            "bound_ms": 1e3 * bound, "bound_threads": threads, "ms": times})
+    return records
+
+
+def peak_step_memory(implementation: str, variant: str, n: int) -> int:
+    """Peak bytes allocated (tracemalloc: NumPy and Python) during one step, after warm-up.
+
+    Only meaningful for the NumPy implementations; the frameworks allocate outside
+    tracemalloc's view.
+    """
+    if implementation not in ("pure update", "in-place"):
+        raise ValueError(f"peak memory is measured for 'pure update' and 'in-place' only; got {implementation!r}")
+    step = make_step(implementation, variant, n)
+    step()
+    step()
+    tracemalloc.start()
+    try:
+        step()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def format_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
+    """A plain-text table: milliseconds per step, and in brackets the ratio to the bound."""
+    head = f"{'N':>10} {'variant':>9} {'bound ms':>9} " + " ".join(f"{name:>22}" for name in implementations)
+    lines = [head, "-" * len(head)]
+    for r in records:
+        cells = " ".join(f"{r['ms'][name]:>12.3f} ({r['ms'][name] / r['bound_ms']:5.2f}×)" for name in implementations
+                         if name in r["ms"])
+        lines.append(f"{r['n']:>10.0e} {r['variant']:>9} {r['bound_ms']:>9.3f} {cells}")
+    return "\n".join(lines)
+
+
+__all__ = ["VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
+           "make_step", "measure", "peak_step_memory", "format_table", "repeats_for"]

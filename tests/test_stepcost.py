@@ -1,0 +1,86 @@
+"""rmsprop_ref.stepcost: the traffic/flops model and the timing harness."""
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import stepcost
+
+
+@pytest.mark.parametrize("variant, read, written, operations", [
+    # Counted by hand from RMSprop.leaf_update (Keras conventions, η inside the buffer):
+    # plain: g², ×(1−ρ), ρ·v, +, +ε, √, η·g, ÷, θ −                     = 9
+    # momentum: the same, then μ·b, +, and θ − b replaces nothing new      = 11
+    # centered: plain + (1−ρ)·g, ρ·m, +, m², v − m²                        = 14
+    ("plain", 3, 2, 9),
+    ("momentum", 4, 3, 11),
+    ("centered", 4, 3, 14),
+])
+def test_step_model_counts(variant, read, written, operations):
+    model = stepcost.step_model(variant)
+    assert (model.arrays_read, model.arrays_written) == (read, written)
+    assert model.bytes == 4 * (read + written)
+    assert model.operations == operations
+    assert model.sqrt_and_divide == 2
+    assert model.intensity == pytest.approx(operations / model.bytes)
+    # Unfused, each operation streams at least its result and one operand: ≥ 8 bytes each.
+    assert model.unfused_bytes >= 8 * operations > model.bytes
+    assert stepcost.step_model(variant, itemsize=8).bytes == 2 * model.bytes
+
+
+def test_median_time_calls_warmup_plus_repeats():
+    calls = []
+    seconds = stepcost.median_time(lambda: calls.append(1), repeats=7, warmup=2)
+    assert len(calls) == 9 and 0 <= seconds < 0.01
+
+
+def test_bound_time_reports_threads():
+    seconds, threads = stepcost.bound_time(8 * 100_000, repeats=3)
+    assert seconds > 0 and threads in (1, 2)
+
+
+@pytest.mark.parametrize("implementation", stepcost.IMPLEMENTATIONS)
+@pytest.mark.parametrize("variant", list(stepcost.VARIANTS))
+def test_every_implementation_steps(implementation, variant):
+    step = stepcost.make_step(implementation, variant, 1000)
+    step()
+    step()
+
+
+def test_numpy_implementations_agree_after_some_steps():
+    # The closures keep their own copies; run the same steps through the library directly.
+    optimizer = stepcost.optimizer_for("centered")
+    theta, grad = stepcost._problem(5000)
+    pure, state = theta.copy(), optimizer.init(theta)
+    from rmsprop_ref.inplace import InPlaceRMSprop
+    fast = InPlaceRMSprop(optimizer)
+    fast_state = fast.init(theta)
+    for _ in range(3):
+        pure, state = optimizer.update(pure, grad, state)
+        fast_state = fast.update_(theta, grad, fast_state)
+    np.testing.assert_array_equal(pure, theta)
+
+
+def test_in_place_allocates_far_less_than_the_pure_update():
+    n = 200_000
+    pure = stepcost.peak_step_memory("pure update", "momentum", n)
+    fast = stepcost.peak_step_memory("in-place", "momentum", n)
+    assert pure > 4 * n          # at least one N-sized float32 temporary
+    assert fast < 4 * n / 8
+
+
+def test_measure_and_format_table():
+    records = stepcost.measure([2000], ["plain"], ["pure update", "in-place"], repeats=3, warmup=1)
+    assert len(records) == 1 and set(records[0]["ms"]) == {"pure update", "in-place"}
+    assert records[0]["bytes"] == 20 * 2000
+    table = stepcost.format_table(records, ["pure update", "in-place"])
+    assert "in-place" in table and "plain" in table
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: stepcost.optimizer_for("nesterov"), "variant"),
+    (lambda: stepcost.make_step("jax", "plain", 10), "implementation"),
+    (lambda: stepcost.peak_step_memory("torch foreach", "plain", 10), "pure update"),
+])
+def test_bad_names_are_rejected(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
