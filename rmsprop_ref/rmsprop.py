@@ -140,6 +140,11 @@ class RMSprop(Optimizer):
             denominator = np.sqrt(second_moment + self.epsilon)
         else:
             denominator = np.sqrt(second_moment) + self.epsilon
+        if self.epsilon == 0:
+            # With ε = 0 (Hinton's lecture) a coordinate whose gradients have all been exactly
+            # 0 has v = 0 and would compute 0/0. It has had no gradient, so it does not move:
+            # the ε → 0 limit. A zero denominator becomes ∞, and g/∞ = 0.
+            denominator = np.where(denominator == 0, np.inf, denominator)
 
         # η·g / denominator is evaluated as (η·g) / denominator, the order Keras and
         # PyTorch (addcdiv) use, so float32 results round the same way as theirs.
