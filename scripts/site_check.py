@@ -1,0 +1,499 @@
+"""Open every page of the built book in headless Chromium and check what a reader would see.
+
+Usage:  python scripts/site_check.py _build/html --config _config.yml --screenshots _build/screenshots
+
+The site is served from 127.0.0.1 (as GitHub Pages would serve it) and driven with Selenium
+through Debian's Chromium and ChromeDriver. For every page it asserts:
+
+* no JavaScript error: uncaught exceptions, unhandled promise rejections, failed loads of a
+  script, style sheet or image, and console errors;
+* no request leaves 127.0.0.1, so the page works offline (MathJax comes from _static);
+* the maths is typeset: MathJax finished, every element Sphinx marked as maths holds
+  MathJax output, MathJax reported no TeX error, and no raw TeX (`$$`, `\\begin{aligned}`,
+  `\\(`, `$\\eta$`, ...) is left in the text outside code;
+* every image has loaded (naturalWidth > 0), and every image a notebook cell produced is in
+  a numbered figure with a caption;
+* every internal link resolves to a file of the build, and its #fragment to an id on that page;
+* no cell output shows a traceback;
+* a notebook page offers the Colab and Binder launch buttons for the repository named in
+  _config.yml, and the download of its .ipynb;
+* Korean text is drawn with real glyphs: distinct Hangul syllables render differently
+  (a missing font draws the same empty box for all of them);
+* the search page finds "RMSprop".
+
+It saves full-page screenshots of the introduction, the MNIST and claims chapters and the
+glossary (those that exist) and exits non-zero when any check fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import dataclasses
+import functools
+import http.server
+import io
+import json
+import os
+import pathlib
+import re
+import shutil
+import sys
+import tempfile
+import threading
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# The flags that let headless Chromium run as root on a machine with no network:
+# without the background-networking ones it keeps trying to reach Google's hosts.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+)
+WINDOW_WIDTH, WINDOW_HEIGHT = 1280, 1000
+# Pages (relative to the html root) to photograph, when they exist.
+SCREENSHOT_PAGES = ("book/intro.html", "book/mnist.html", "book/claims.html", "book/glossary.html")
+# Folders of the build that hold assets, not pages.
+ASSET_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "reports", "_downloads"}
+# Chromium cannot draw a texture taller than about 16 000 px: taller pages are shot in parts.
+SCREENSHOT_TILE_HEIGHT = 8000
+
+# Raw TeX that a reader must never see. Checked on the text of the page outside code.
+RAW_MATH_PATTERNS = (
+    (re.compile(r"\$\$"), "$$"),
+    (re.compile(r"\\begin\{[a-zA-Z*]+\}"), "\\begin{...}"),
+    (re.compile(r"\\end\{[a-zA-Z*]+\}"), "\\end{...}"),
+    (re.compile(r"\\[()\[\]]"), "\\( \\) \\[ \\]"),
+    # Inline $...$ holding a TeX command, e.g. "$\eta$" or "$1/\sqrt{v}$".
+    (re.compile(r"\$[^$\n]{0,200}\\[a-zA-Z]+[^$\n]{0,200}\$"), "$...\\command...$"),
+)
+
+
+def find_raw_math(text: str) -> list[str]:
+    """Return the raw-TeX fragments found in `text` (empty when it is clean)."""
+    found = []
+    for pattern, _name in RAW_MATH_PATTERNS:
+        for match in pattern.finditer(text):
+            start = max(0, match.start() - 30)
+            found.append(text[start : match.end() + 30].replace("\n", " "))
+    return found
+
+
+class _IdCollector(HTMLParser):
+    """Collect every id (and every <a name>) of an HTML page: the targets of #fragments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if value and (key == "id" or (key == "name" and tag == "a")):
+                self.ids.add(value)
+
+
+@functools.lru_cache(maxsize=None)
+def page_ids(path: pathlib.Path) -> frozenset[str]:
+    collector = _IdCollector()
+    collector.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(collector.ids)
+
+
+def internal_link_error(html_root: pathlib.Path, url: str, origin: str) -> str | None:
+    """Check one resolved link URL of the served site; return what is wrong, or None.
+
+    Links to other hosts are not followed (the book must work offline); links into the
+    site must name a file of the build, and a #fragment an id of that page.
+    """
+    if not url.startswith(origin + "/"):
+        return None
+    parts = urlsplit(url)
+    relative = unquote(parts.path).lstrip("/")
+    target = html_root / relative
+    if relative == "" or relative.endswith("/"):
+        target = target / "index.html"
+    if not target.is_file():
+        return f"broken link: {relative or '/'} does not exist"
+    fragment = unquote(parts.fragment)
+    if fragment and target.suffix == ".html" and fragment not in page_ids(target):
+        return f"broken link: {relative}#{fragment}: no element with that id"
+    return None
+
+
+def pages_to_check(html_root: pathlib.Path) -> list[str]:
+    """Every HTML page of the build, as paths relative to the root, assets excluded."""
+    pages = []
+    for path in sorted(html_root.rglob("*.html")):
+        relative = path.relative_to(html_root)
+        if relative.parts[0] in ASSET_DIRS:
+            continue
+        pages.append(relative.as_posix())
+    return pages
+
+
+def redirect_target(path: pathlib.Path) -> str | None:
+    """The URL of a <meta http-equiv="refresh"> page (index.html of a Jupyter Book), or None."""
+    match = re.search(
+        r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"',
+        path.read_text(encoding="utf-8", errors="replace"),
+        flags=re.IGNORECASE,
+    )
+    return match.group(1) if match else None
+
+
+def expected_launch_links(config: dict, page: str) -> dict[str, str]:
+    """The Colab and Binder URLs sphinx-book-theme should put on a notebook page."""
+    repository = config.get("repository", {})
+    url = repository["url"].rstrip("/")
+    owner_repo = url.split("github.com/", 1)[1]
+    branch = repository.get("branch", "main")
+    book_path = (repository.get("path_to_book") or "").strip("/")
+    notebook = (f"{book_path}/" if book_path else "") + page[: -len(".html")] + ".ipynb"
+    links = {}
+    launch = config.get("launch_buttons", {})
+    if launch.get("colab_url"):
+        links["Colab"] = f"{launch['colab_url'].rstrip('/')}/github/{owner_repo}/blob/{branch}/{notebook}"
+    if launch.get("binderhub_url"):
+        links["Binder"] = f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{owner_repo}/{branch}?urlpath=tree/{notebook}"
+    return links
+
+
+# --- the browser side --------------------------------------------------------------------
+
+# Installed before any script of a page runs, so that errors during loading are caught too.
+ERROR_HOOK = r"""
+window.__siteCheckErrors = [];
+window.addEventListener('error', function (event) {
+  var target = event.target;
+  if (target && target !== window && (target.src || target.href)) {
+    window.__siteCheckErrors.push('failed to load ' + target.tagName.toLowerCase() + ' ' + (target.src || target.href));
+  } else {
+    window.__siteCheckErrors.push((event.message || 'error') + ' at ' + event.filename + ':' + event.lineno);
+  }
+}, true);
+window.addEventListener('unhandledrejection', function (event) {
+  var reason = event.reason;
+  window.__siteCheckErrors.push('unhandled promise rejection: ' + (reason && reason.message ? reason.message : String(reason)));
+});
+"""
+
+WAIT_FOR_PAGE = r"""
+var done = arguments[arguments.length - 1];
+var images = Array.from(document.images);
+images.forEach(function (img) { img.loading = 'eager'; });
+var imagesLoaded = Promise.all(images.map(function (img) {
+  return img.complete ? null : new Promise(function (resolve) {
+    img.addEventListener('load', resolve); img.addEventListener('error', resolve);
+  });
+}));
+var mathTypeset = (window.MathJax && MathJax.startup && MathJax.startup.promise)
+  ? MathJax.startup.promise.then(function () { return 'typeset'; },
+                                 function (e) { return 'MathJax failed: ' + e; })
+  : Promise.resolve(window.MathJax ? 'MathJax not started' : 'no MathJax');
+Promise.all([imagesLoaded, mathTypeset]).then(function (r) { done(r[1]); });
+"""
+
+COLLECT_FACTS = r"""
+function textOutsideCode(root) {
+  var clone = root.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, mjx-assistive-mml, .highlight, .MathJax')
+       .forEach(function (e) { e.remove(); });
+  return clone.textContent;
+}
+function hangulRenders() {
+  var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  var node, element = null, chars = [];
+  while ((node = walker.nextNode())) {
+    var found = node.data.match(/[\uAC00-\uD7A3]/g);
+    if (!found) continue;
+    if (!element) element = node.parentElement;
+    found.forEach(function (c) { if (chars.indexOf(c) < 0) chars.push(c); });
+    if (chars.length >= 4) break;
+  }
+  if (!element || chars.length < 2) return null;
+  var style = getComputedStyle(element);
+  var canvas = document.createElement('canvas');
+  canvas.width = 96; canvas.height = 96;
+  var context = canvas.getContext('2d', {willReadFrequently: true});
+  context.font = style.fontWeight + ' 64px ' + style.fontFamily;
+  var drawings = chars.map(function (c) {
+    context.clearRect(0, 0, 96, 96);
+    context.fillText(c, 8, 76);
+    var pixels = context.getImageData(0, 0, 96, 96).data, ink = 0, signature = [];
+    for (var i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) ink++; signature.push(pixels[i] > 127 ? 1 : 0); }
+    return {ink: ink, signature: signature.join('')};
+  });
+  var distinct = new Set(drawings.map(function (d) { return d.signature; })).size;
+  return {chars: chars.join(''), font: style.fontFamily, distinct: distinct,
+          blank: drawings.filter(function (d) { return d.ink === 0; }).length};
+}
+var mathElements = Array.from(document.querySelectorAll('span.math, div.math'));
+return {
+  title: document.title,
+  errors: window.__siteCheckErrors || [],
+  mathElements: mathElements.length,
+  mathUntypeset: mathElements.filter(function (e) { return !e.querySelector('mjx-container'); })
+                             .map(function (e) { return e.textContent.trim().slice(0, 80); }),
+  mjxContainers: document.querySelectorAll('mjx-container').length,
+  mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
+                   .map(function (e) { return e.getAttribute('data-mjx-error') || e.textContent; }),
+  text: textOutsideCode(document.body),
+  images: Array.from(document.images).map(function (img) {
+    return {src: img.currentSrc || img.src, loaded: img.complete && img.naturalWidth > 0};
+  }),
+  uncaptionedFigures: Array.from(document.querySelectorAll('.cell_output img')).filter(function (img) {
+    var figure = img.closest('figure');
+    return !figure || !figure.querySelector('figcaption') || !figure.querySelector('figcaption').textContent.trim();
+  }).map(function (img) { return img.getAttribute('src'); }),
+  tracebacks: document.querySelectorAll('.cell_output .output.traceback, .cell_output .output.error').length,
+  links: Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.href; }),
+  hangul: hangulRenders(),
+  height: Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)
+};
+"""
+
+
+@dataclasses.dataclass
+class PageResult:
+    page: str
+    problems: list[str]
+    summary: str = ""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # the check reports what matters; no access log
+        pass
+
+
+def serve(html_root: pathlib.Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(_QuietHandler, directory=str(html_root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def start_browser(user_data_dir: str, chromium: str = CHROMIUM, chromedriver: str = CHROMEDRIVER):
+    """Headless Chromium under Selenium, with console and network logging switched on."""
+    for program, package in ((chromium, "chromium"), (chromedriver, "chromium-driver")):
+        if not os.access(program, os.X_OK):
+            raise SystemExit(
+                f"site-check needs {program}: install Debian's packages with "
+                f"`apt-get install -y chromium chromium-driver` (missing: {package})"
+            )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium  # with both paths given, Selenium Manager stays idle
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={user_data_dir}")
+    options.add_argument(f"--window-size={WINDOW_WIDTH},{WINDOW_HEIGHT}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": ERROR_HOOK})
+    return driver
+
+
+def _drain_logs(driver) -> tuple[list[str], list[str]]:
+    """Console errors and requested URLs since the last call."""
+    console = [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        # A browser asks for /favicon.ico on its own; on GitHub Pages that is the host's root,
+        # outside the book, so its 404 says nothing about the book.
+        if entry.get("level") == "SEVERE" and "/favicon.ico " not in entry["message"]
+    ]
+    requested = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            requested.append(message["params"]["request"]["url"])
+    return console, requested
+
+
+def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: dict | None) -> PageResult:
+    problems: list[str] = []
+    _drain_logs(driver)
+    driver.get(f"{origin}/{page}")
+    math_status = driver.execute_async_script(WAIT_FOR_PAGE)
+    facts = driver.execute_script(COLLECT_FACTS)
+    console, requested = _drain_logs(driver)
+
+    problems += [f"JavaScript error: {e}" for e in facts["errors"]]
+    problems += [f"console error: {m}" for m in console]
+    local = (origin + "/", "data:", "blob:", "about:")
+    problems += [f"request leaves the machine: {url}" for url in requested if not url.startswith(local)]
+
+    if facts["mathElements"] or facts["mjxContainers"]:
+        if math_status != "typeset":
+            problems.append(f"maths not typeset: {math_status}")
+    problems += [f"maths not typeset: {source!r}" for source in facts["mathUntypeset"]]
+    problems += [f"TeX error: {message}" for message in facts["mathErrors"]]
+    problems += [f"raw TeX in the text: ...{fragment}..." for fragment in find_raw_math(facts["text"])]
+
+    problems += [f"image did not load: {image['src']}" for image in facts["images"] if not image["loaded"]]
+    problems += [f"figure without a caption: {src}" for src in facts["uncaptionedFigures"]]
+    if facts["tracebacks"]:
+        problems.append(f"{facts['tracebacks']} cell output(s) show an error")
+
+    checked = set()
+    for url in facts["links"]:
+        if url in checked:
+            continue
+        checked.add(url)
+        error = internal_link_error(html_root, url, origin)
+        if error:
+            problems.append(error)
+
+    if config is not None and (html_root / "_sources" / (page[: -len(".html")] + ".ipynb")).is_file():
+        for name, expected in expected_launch_links(config, page).items():
+            if expected not in facts["links"]:
+                problems.append(f"no {name} launch button (expected a link to {expected})")
+        download = f"{origin}/_sources/{page[: -len('.html')]}.ipynb"
+        if download not in facts["links"]:
+            problems.append(f"no download button for the notebook (expected {download})")
+
+    hangul = facts["hangul"]
+    if hangul is not None and (hangul["distinct"] < len(hangul["chars"]) or hangul["blank"]):
+        problems.append(
+            f"Korean text is not drawn with real glyphs ({hangul['chars']} in {hangul['font']}): "
+            "install a Hangul font, e.g. Debian's fonts-noto-cjk"
+        )
+
+    summary = (
+        f"maths {facts['mjxContainers']}, images {len(facts['images'])}, links {len(checked)}"
+        + (f", Korean {hangul['chars']} drawn" if hangul else "")
+    )
+    return PageResult(page, problems, summary)
+
+
+def check_search(driver, origin: str, query: str = "RMSprop") -> PageResult:
+    """The search page, served offline, finds pages for `query`."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _drain_logs(driver)
+    driver.get(f"{origin}/search.html?q={query}")
+    problems = []
+    try:
+        WebDriverWait(driver, 20).until(
+            lambda d: d.execute_script("return document.querySelectorAll('#search-results li').length") > 0
+        )
+    except Exception:
+        problems.append(f"search for {query!r} found nothing")
+    errors = driver.execute_script("return window.__siteCheckErrors || []")
+    console, requested = _drain_logs(driver)
+    problems += [f"JavaScript error: {e}" for e in errors] + [f"console error: {m}" for m in console]
+    hits = driver.execute_script("return document.querySelectorAll('#search-results li').length")
+    return PageResult(f"search.html?q={query}", problems, f"{hits} results")
+
+
+def full_page_screenshot(driver, path: pathlib.Path) -> None:
+    """Save the whole page, not just the window, as a PNG.
+
+    The viewport is made as tall as the page (so the layout is the one a reader scrolls
+    through), shot in tiles that Chromium can draw, and the tiles are joined.
+    """
+    from PIL import Image
+
+    height = driver.execute_script(
+        "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)"
+    )
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WINDOW_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    try:
+        tiles = []
+        for top in range(0, height, SCREENSHOT_TILE_HEIGHT):
+            clip = {"x": 0, "y": top, "width": WINDOW_WIDTH, "height": min(SCREENSHOT_TILE_HEIGHT, height - top), "scale": 1}
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
+            tiles.append(Image.open(io.BytesIO(base64.b64decode(shot["data"]))))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    page_image = Image.new("RGB", (tiles[0].width, sum(t.height for t in tiles)), "white")
+    y = 0
+    for tile in tiles:
+        page_image.paste(tile, (0, y))
+        y += tile.height
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page_image.save(path)
+
+
+def check_site(
+    html_root: pathlib.Path,
+    config: dict | None = None,
+    screenshots: pathlib.Path | None = None,
+    search: bool = True,
+    chromium: str = CHROMIUM,
+    chromedriver: str = CHROMEDRIVER,
+) -> list[PageResult]:
+    html_root = html_root.resolve()
+    page_ids.cache_clear()
+    server, origin = serve(html_root)
+    user_data_dir = tempfile.mkdtemp(prefix="site-check-chromium-")
+    driver = None
+    results = []
+    try:
+        driver = start_browser(user_data_dir, chromium, chromedriver)
+        for page in pages_to_check(html_root):
+            target = redirect_target(html_root / page)
+            if target is not None:  # a redirect page: only its target must exist
+                error = internal_link_error(html_root, f"{origin}/{pathlib.PurePosixPath(page).parent / target}".replace("/./", "/"), origin)
+                results.append(PageResult(page, [error] if error else [], f"redirects to {target}"))
+                continue
+            result = check_page(driver, html_root, origin, page, config)
+            results.append(result)
+            if screenshots is not None and page in SCREENSHOT_PAGES:
+                shot = screenshots / (pathlib.PurePosixPath(page).stem + ".png")
+                full_page_screenshot(driver, shot)
+                result.summary += f", screenshot {shot}"
+        if search and (html_root / "search.html").is_file():
+            results.append(check_search(driver, origin))
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.shutdown()
+        shutil.rmtree(user_data_dir, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html", type=pathlib.Path, help="the built site, e.g. _build/html")
+    parser.add_argument("--config", type=pathlib.Path, help="_config.yml, for the expected launch buttons")
+    parser.add_argument("--screenshots", type=pathlib.Path, help="folder for the full-page screenshots")
+    parser.add_argument("--chromium", default=CHROMIUM)
+    parser.add_argument("--chromedriver", default=CHROMEDRIVER)
+    args = parser.parse_args(argv)
+    if not (args.html / "index.html").is_file():
+        parser.error(f"{args.html} holds no built book (no index.html): run `make book` first")
+    config = None
+    if args.config is not None:
+        import yaml
+
+        config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    results = check_site(args.html, config, args.screenshots, chromium=args.chromium, chromedriver=args.chromedriver)
+    failed = [r for r in results if r.problems]
+    for result in results:
+        print(f"{'FAIL' if result.problems else 'ok  '} {result.page}: {result.summary}")
+        for problem in result.problems:
+            print(f"       {problem}")
+    print(f"site-check: {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
