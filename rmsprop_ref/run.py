@@ -245,4 +245,28 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
                               target_loss=target_loss)
 
 
-__all__ = ["Trajectory", "minimize", "clip_by_norm", "LearningRateSearch", "search_learning_rate"]
+def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, list]:
+    """Feed a given stream of gradients to ``optimizer``; return every update and every state.
+
+    ``grads`` has shape (steps, dim): row k is the gradient at update k, whatever θ is (no
+    objective is involved, which is how the chapters check the optimizer's algebra: EMA
+    weights, step bounds, limits of the decay rate). θ starts at ``x0`` (zeros by default).
+    Returns ``(updates, states)``: ``updates[k] = θ_{k+1} − θ_k`` (shape (steps, dim)) and
+    ``states[k]`` the optimizer state after update k.
+    """
+    grads = np.asarray(grads, dtype=np.float64)
+    if grads.ndim != 2:
+        raise ValueError(f"grads must have shape (steps, dim); got {grads.shape}")
+    theta = np.zeros(grads.shape[1]) if x0 is None else np.array(x0, dtype=np.float64)
+    if theta.shape != grads.shape[1:]:
+        raise ValueError(f"x0 must have shape ({grads.shape[1]},) like one row of grads; got {theta.shape}")
+    state, updates, states = optimizer.init(theta), [], []
+    for g in grads:
+        new_theta, state = optimizer.update(theta, g, state)
+        updates.append(new_theta - theta)
+        states.append(state)
+        theta = new_theta
+    return np.array(updates).reshape(grads.shape), states
+
+
+__all__ = ["Trajectory", "minimize", "clip_by_norm", "LearningRateSearch", "search_learning_rate", "stream_updates"]

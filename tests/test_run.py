@@ -5,7 +5,7 @@ import pytest
 
 from rmsprop_ref import SGD, RMSprop
 from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
-from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_learning_rate
+from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_learning_rate, stream_updates
 
 
 def test_sgd_on_a_quadratic_follows_the_closed_form():
@@ -190,3 +190,22 @@ def test_learning_rate_search_by_steps_to_a_target():
 def test_learning_rate_search_rejects_bad_grids(rates):
     with pytest.raises(ValueError, match="learning_rates"):
         search_learning_rate(Quadratic((1.0,)), lambda lr: SGD(lr), rates, [1.0], 3)
+
+
+def test_stream_updates_matches_a_hand_loop():
+    grads = np.random.default_rng(5).standard_normal((12, 3))
+    opt = RMSprop(0.1, rho=0.8)
+    updates, states = stream_updates(opt, grads, x0=[1.0, 2.0, 3.0])
+    theta, state = np.array([1.0, 2.0, 3.0]), opt.init(np.array([1.0, 2.0, 3.0]))
+    for k, g in enumerate(grads):
+        new_theta, state = opt.update(theta, g, state)
+        np.testing.assert_array_equal(updates[k], new_theta - theta)
+        np.testing.assert_array_equal(states[k].mean_square, state.mean_square)
+        theta = new_theta
+    assert updates.shape == (12, 3) and len(states) == 12 and states[-1].step == 12
+    np.testing.assert_allclose(stream_updates(SGD(0.5), grads)[0], -0.5 * grads, rtol=1e-12, atol=1e-15)
+    assert stream_updates(SGD(0.5), np.zeros((0, 2)))[0].shape == (0, 2)
+    with pytest.raises(ValueError, match="grads"):
+        stream_updates(SGD(0.5), np.zeros(3))
+    with pytest.raises(ValueError, match="x0"):
+        stream_updates(SGD(0.5), grads, x0=[1.0])
