@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test unit notebooks build-book clean
+.PHONY: setup book test unit notebooks build-book site-check clean
 
 setup: $(STAMP)
 
@@ -41,6 +41,14 @@ unit: setup
 
 notebooks: setup
 	$(BIN)/python -m pytest book --nbmake --nbmake-timeout=600 --durations=0
+
+# The built site as a reader gets it: every page of _build/html (built first if missing)
+# opened in headless Chromium (Debian's chromium + chromium-driver) and checked for
+# JavaScript errors, typeset maths, loaded images and working links; screenshots of the
+# introduction, the MNIST and claims chapters and the glossary in _build/screenshots.
+site-check: setup
+	test -f _build/html/index.html || $(MAKE) build-book
+	$(BIN)/python scripts/site_check.py _build/html --config _config.yml --screenshots _build/screenshots
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
