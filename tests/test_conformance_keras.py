@@ -27,10 +27,22 @@ def keras():
 )
 def test_keras_matrix(keras, conformance, conformance_problem, centered, momentum, weight_decay):
     params0, grads = conformance_problem
-    settings = dict(learning_rate=0.01, centered=centered, momentum=momentum)
+    # ε = 1e-3 rather than Keras's 1e-7, so that where ε sits matters to the result.
+    settings = dict(learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
     actual = run_keras(params0, grads, weight_decay=weight_decay, **settings)
     expected = run_reference(RMSprop.preset("keras", weight_decay=weight_decay or 0.0, **settings), params0, grads)
     conformance.check("keras", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+
+
+def test_keras_conformance_tells_conventions_apart(keras, conformance, conformance_problem):
+    # The matrix above would catch a wrong convention: each one-option change to the preset
+    # is off by more than ten times the tolerance.
+    params0, grads = conformance_problem
+    settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
+    actual = run_keras(params0, grads, **settings)
+    for wrong in (dict(epsilon_in_sqrt=False), dict(weight_decay_mode="coupled"), dict(rho=0.95)):
+        expected = run_reference(RMSprop.preset("keras", **settings, **wrong), params0, grads)
+        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
 
 
 def test_keras_defaults(keras, conformance, conformance_problem):

@@ -40,7 +40,7 @@ def test_optax_matrix(optax, conformance, conformance_problem, centered, momentu
     # centered variance v̂ − m̂² is 0 and only rounding noise (about 1e-7·g², of either sign)
     # sits next to ε inside the root. At ε = 1e-8 both sides divide noise by √ε:
     # ill-conditioned, not a disagreement. ε = 1e-2 makes that first step well defined.
-    eps = 1e-2 if centered and bias_correction else 1e-8
+    eps = 1e-2 if centered and bias_correction else 1e-3  # not 1e-8: ε's placement must matter
     actual = run_optax(params0, grads, learning_rate=0.01, decay=0.9, eps=eps, centered=centered, momentum=momentum,
                        nesterov=nesterov, bias_correction=bias_correction, eps_in_sqrt=eps_in_sqrt)
     reference = RMSprop.preset("optax", learning_rate=0.01, epsilon=eps, centered=centered, momentum=momentum or 0.0,
@@ -48,6 +48,24 @@ def test_optax_matrix(optax, conformance, conformance_problem, centered, momentu
     case = (f"centered={centered} momentum={momentum} nesterov={nesterov} bias_correction={bias_correction} "
             f"eps_in_sqrt={eps_in_sqrt} eps={eps:g}")
     conformance.check("optax", case, actual, run_reference(reference, params0, grads))
+
+
+def test_optax_conformance_tells_conventions_apart(optax, conformance, conformance_problem):
+    # The matrix would catch a wrong convention: each one-option change to the preset is
+    # off by more than ten times the tolerance.
+    params0, grads = conformance_problem
+    actual = run_optax(params0, grads, learning_rate=0.01, eps=1e-3, momentum=0.9, nesterov=True, bias_correction=True)
+    settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, nesterov=True, bias_correction=True)
+    for wrong in (dict(epsilon_in_sqrt=False), dict(bias_correction=False), dict(nesterov=False)):
+        expected = run_reference(RMSprop.preset("optax", **{**settings, **wrong}), params0, grads)
+        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
+
+
+def test_optax_defaults(optax, conformance, conformance_problem):
+    # Optax fixes no η; everything else at its defaults (decay 0.9, ε 1e-8 inside, no momentum).
+    params0, grads = conformance_problem
+    conformance.check("optax", "defaults (learning_rate=0.001)", run_optax(params0, grads, learning_rate=0.001),
+                      run_reference(RMSprop.preset("optax", learning_rate=0.001), params0, grads))
 
 
 def test_optax_initial_scale(optax, conformance, conformance_problem):

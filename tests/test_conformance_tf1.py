@@ -23,9 +23,21 @@ def tf():
 @pytest.mark.parametrize("centered, momentum", list(itertools.product([False, True], [0.0, 0.9])))
 def test_tf1_matrix(tf, conformance, conformance_problem, centered, momentum):
     params0, grads = conformance_problem
-    actual = run_tf1(params0, grads, learning_rate=0.01, centered=centered, momentum=momentum)
-    reference = RMSprop.preset("tf1", learning_rate=0.01, centered=centered, momentum=momentum)
+    # ε = 1e-3 rather than TF1's 1e-10, so that where ε sits matters to the result.
+    actual = run_tf1(params0, grads, learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
+    reference = RMSprop.preset("tf1", learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
     conformance.check("tf1", f"centered={centered} momentum={momentum}", actual, run_reference(reference, params0, grads))
+
+
+def test_tf1_conformance_tells_conventions_apart(tf, conformance, conformance_problem):
+    # The matrix would catch a wrong convention: each one-option change to the preset is
+    # off by more than ten times the tolerance.
+    params0, grads = conformance_problem
+    actual = run_tf1(params0, grads, learning_rate=0.01, epsilon=1e-3, momentum=0.9)
+    settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9)
+    for wrong in (dict(initial_accumulator=0.0), dict(epsilon_in_sqrt=False), dict(rho=0.95)):
+        expected = run_reference(RMSprop.preset("tf1", **settings, **wrong), params0, grads)
+        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
 
 
 def test_tf1_defaults(tf, conformance, conformance_problem):

@@ -27,10 +27,24 @@ def torch():
 )
 def test_torch_matrix(torch, conformance, conformance_problem, centered, momentum, weight_decay):
     params0, grads = conformance_problem
-    actual = run_torch(params0, grads, lr=0.01, centered=centered, momentum=momentum, weight_decay=weight_decay)
-    reference = RMSprop.preset("torch", learning_rate=0.01, centered=centered, momentum=momentum, weight_decay=weight_decay)
+    # ε = 1e-3 rather than PyTorch's 1e-8, so that where ε sits matters to the result.
+    actual = run_torch(params0, grads, lr=0.01, eps=1e-3, centered=centered, momentum=momentum,
+                       weight_decay=weight_decay)
+    reference = RMSprop.preset("torch", learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum,
+                               weight_decay=weight_decay)
     expected = run_reference(reference, params0, grads)
     conformance.check("torch", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+
+
+def test_torch_conformance_tells_conventions_apart(torch, conformance, conformance_problem):
+    # The matrix would catch a wrong convention: each one-option change to the preset is
+    # off by more than ten times the tolerance.
+    params0, grads = conformance_problem
+    actual = run_torch(params0, grads, lr=0.01, eps=1e-3, momentum=0.9, weight_decay=0.1)
+    settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
+    for wrong in (dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)):
+        expected = run_reference(RMSprop.preset("torch", **settings, **wrong), params0, grads)
+        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
 
 
 def test_torch_defaults(torch, conformance, conformance_problem):
