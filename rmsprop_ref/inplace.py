@@ -27,6 +27,7 @@ does; the scan is one more pass over g). Pass ``check_finite=True`` to get the r
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -238,15 +239,19 @@ class InPlaceRMSprop:
         coefficients = step_coefficients(self.optimizer, step)
         if self.check_finite:
             self._check_finite(grads, step)
+        blocks = self._blocks(leaves)
         total = sum(leaf[0].size for leaf in leaves)
-        workers = self.threads if total >= self.min_parallel_size else 1
-        chunks = self._split(leaves, workers)
-        if len(chunks) == 1:
-            self._run(0, chunks[0], leaves, coefficients)
+        workers = min(self.threads if total >= self.min_parallel_size else 1, len(blocks))
+        # Blocks are handed out one at a time from a shared counter (itertools.count's next
+        # is atomic under the GIL), so a thread that the OS parks for a while on a busy
+        # machine simply takes fewer blocks instead of holding the others up.
+        counter = itertools.count()
+        if workers <= 1:
+            self._run(0, counter, blocks, leaves, coefficients)
         else:
-            pool = _thread_pool(len(chunks) - 1)
-            futures = [pool.submit(self._run, i, chunk, leaves, coefficients) for i, chunk in enumerate(chunks[1:], 1)]
-            self._run(0, chunks[0], leaves, coefficients)
+            pool = _thread_pool(workers - 1)
+            futures = [pool.submit(self._run, i, counter, blocks, leaves, coefficients) for i in range(1, workers)]
+            self._run(0, counter, blocks, leaves, coefficients)
             for future in futures:
                 future.result()
         return state._replace(step=step + 1)
@@ -304,24 +309,10 @@ class InPlaceRMSprop:
                 if not np.isfinite(total) and not np.all(np.isfinite(block)):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {step}")
 
-    def _split(self, leaves, workers: int) -> list[list[tuple[int, int, int]]]:
-        """Cut the leaves into blocks and give each worker a contiguous run of about equal size."""
-        blocks = []
-        for index, arrays in enumerate(leaves):
-            size = arrays[0].size
-            blocks += [(index, start, min(start + self.block_size, size)) for start in range(0, size, self.block_size)]
-        if workers == 1 or len(blocks) <= 1:
-            return [blocks]
-        total = sum(stop - start for _, start, stop in blocks)
-        chunks, current, done = [], [], 0
-        for block in blocks:
-            current.append(block)
-            done += block[2] - block[1]
-            if done >= total * (len(chunks) + 1) / workers and len(chunks) < workers - 1:
-                chunks.append(current)
-                current = []
-        chunks.append(current)
-        return [chunk for chunk in chunks if chunk]
+    def _blocks(self, leaves) -> list[tuple[int, int, int]]:
+        """(leaf index, start, stop) for every block of every leaf, in order."""
+        return [(index, start, min(start + self.block_size, arrays[0].size))
+                for index, arrays in enumerate(leaves) for start in range(0, arrays[0].size, self.block_size)]
 
     def _scratch_for(self, worker: int, dtype: np.dtype):
         key = (worker, dtype)
@@ -329,8 +320,12 @@ class InPlaceRMSprop:
             self._scratch[key] = tuple(np.empty(self.block_size, dtype=dtype) for _ in range(3))
         return self._scratch[key]
 
-    def _run(self, worker: int, chunk, leaves, coefficients: Coefficients) -> None:
-        for index, start, stop in chunk:
+    def _run(self, worker: int, counter, blocks, leaves, coefficients: Coefficients) -> None:
+        """Take blocks from the shared counter until none is left; step each one."""
+        for position in counter:
+            if position >= len(blocks):
+                return
+            index, start, stop = blocks[position]
             theta, g, v, m, b = leaves[index]
             t, u, w = (s[: stop - start] for s in self._scratch_for(worker, theta.dtype))
             rmsprop_step_(

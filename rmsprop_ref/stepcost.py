@@ -243,5 +243,48 @@ def format_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
+def markdown_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
+    """The measurements as a Markdown table: ms per step and the ratio to the bound."""
+    head = "| N | variant | bound (ms) | " + " | ".join(implementations) + " |"
+    lines = [head, "|" + "---|" * (3 + len(implementations))]
+    for r in records:
+        cells = " | ".join(f"{r['ms'][name]:.3g} ({r['ms'][name] / r['bound_ms']:.1f}×)" for name in implementations)
+        lines.append(f"| {r['n']:.0e} | {r['variant']} | {r['bound_ms']:.3g} | {cells} |")
+    return "\n".join(lines)
+
+
+def model_table(models: list[StepModel]) -> str:
+    """The per-parameter model of each variant as a Markdown table."""
+    lines = ["| variant | arrays read | arrays written | bytes | operations (√ and ÷) | operations per byte "
+             "| bytes if every operation streams from memory |", "|---|---|---|---|---|---|---|"]
+    for m in models:
+        lines.append(f"| {m.variant} | {m.arrays_read} | {m.arrays_written} | {m.bytes} | {m.operations} "
+                     f"({m.sqrt_and_divide}) | {m.intensity:.2f} | {m.unfused_bytes} |")
+    return "\n".join(lines)
+
+
+IMPLEMENTATION_STYLES = {
+    "pure update": dict(color="#7f7f7f", marker="o"),
+    "in-place": dict(color="#1f77b4", marker="s"),
+    "torch foreach": dict(color="#d62728", marker="^"),
+    "keras eager": dict(color="#ff7f0e", marker="v", linestyle=":"),
+    "keras tf.function": dict(color="#ff7f0e", marker="D"),
+}
+
+
+def plot_times(records: list[dict], axes, implementations=IMPLEMENTATIONS) -> None:
+    """One panel per variant: ms per step against N (log-log), the bound as a dashed line."""
+    variants = list(dict.fromkeys(r["variant"] for r in records))
+    for ax, variant in zip(axes, variants):
+        rows = sorted((r for r in records if r["variant"] == variant), key=lambda r: r["n"])
+        sizes = [r["n"] for r in rows]
+        for name in implementations:
+            ax.loglog(sizes, [r["ms"][name] for r in rows], label=name, **IMPLEMENTATION_STYLES[name])
+        ax.loglog(sizes, [r["bound_ms"] for r in rows], "k--", label="bound (copy the bytes)")
+        ax.set_title(variant)
+        ax.set_xlabel("parameters N (float32)")
+    axes[0].set_ylabel("time per step (ms, log scale)")
+
+
+__all__ = ["markdown_table", "model_table", "plot_times", "VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
            "make_step", "measure", "peak_step_memory", "format_table", "repeats_for"]
