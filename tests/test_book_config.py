@@ -1,0 +1,374 @@
+"""The book's configuration and conventions, checked without building it.
+
+What is checked here is what a reader meets first: the configuration (_config.yml, _toc.yml,
+the pinned Jupyter Book), the one bibliography, the repository URL written once and the
+set-up cell that uses it in every notebook, the Korean glossary, the chapter conventions of
+CONTRIBUTING.md, and the CI and publishing workflows. One test builds a tiny book with the
+real configuration to show that a cell that raises fails the build.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
+CHAPTER_ORDER = [
+    "intro", "deriving", "vanishing", "exploding", "mnist", "improved", "claims",
+    "frameworks", "step_cost", "glossary", "references",
+]
+REQUIRED_BIB_KEYS = {
+    "tieleman2012rmsprop", "graves2013generating", "kingma2015adam", "reddi2018convergence",
+    "shi2021rmsprop", "pascanu2013difficulty", "ruder2016overview", "chollet2017deep",
+    "keras_rmsprop_docs", "pytorch_rmsprop_docs", "tf1_rmsprop_docs", "optax_rmsprop_docs",
+}
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def load_yaml(relative: str):
+    return yaml.safe_load((ROOT / relative).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_yaml("_config.yml")
+
+
+@pytest.fixture(scope="module")
+def repository_url(config):
+    return config["repository"]["url"]
+
+
+def notebooks() -> list[pathlib.Path]:
+    return sorted(BOOK.glob("*.ipynb"))
+
+
+def read_notebook(path: pathlib.Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cell_source(cell: dict) -> str:
+    source = cell["source"]
+    return source if isinstance(source, str) else "".join(source)
+
+
+def toc_files() -> list[str]:
+    """The files of _toc.yml in reading order (root first), with or without parts."""
+    toc = load_yaml("_toc.yml")
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+# --- configuration -----------------------------------------------------------------------
+
+
+def test_jupyter_book_is_pinned_to_version_1():
+    pins = dict(
+        line.split("#")[0].strip().split("==")
+        for line in (ROOT / "requirements.txt").read_text().splitlines()
+        if "==" in line.split("#")[0]
+    )
+    major = int(pins["jupyter-book"].split(".")[0])
+    assert major == 1, "Jupyter Book 2 needs the network at build time; the book is built with 1.x"
+    assert "sphinx-mathjax-offline" in pins and "sphinxcontrib-bibtex" in pins
+    assert "selenium" in pins and "jupyterlab" in pins
+
+
+def test_notebooks_are_executed_and_an_error_stops_the_build(config):
+    execute = config["execute"]
+    assert execute["execute_notebooks"] == "force"
+    assert isinstance(execute["timeout"], int) and 0 < execute["timeout"] <= 900
+    assert execute["allow_errors"] is False
+    assert config["sphinx"]["config"]["nb_execution_raise_on_error"] is True
+
+
+def test_no_intersphinx_and_maths_served_locally(config):
+    sphinx = config["sphinx"]
+    extensions = sphinx.get("extra_extensions", [])
+    assert not any("intersphinx" in e for e in extensions)
+    assert "intersphinx_mapping" not in sphinx.get("config", {})
+    assert "sphinx-mathjax-offline" in extensions
+    assert "mathjax_path" not in sphinx.get("config", {}), "MathJax must come from _static"
+    assert "sphinx_exercise" in extensions
+
+
+def test_makefile_builds_with_warnings_as_errors():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"jupyter-book build \. -W -n --keep-going", makefile)
+
+
+def test_launch_and_download_buttons(config):
+    launch = config["launch_buttons"]
+    assert launch["colab_url"] == "https://colab.research.google.com"
+    assert launch["binderhub_url"] == "https://mybinder.org"
+    # sphinx-book-theme shows the download button unless told not to.
+    theme_options = config["sphinx"]["config"].get("html_theme_options", {})
+    assert theme_options.get("use_download_button", True) is True
+
+
+# --- the repository URL, written once -----------------------------------------------------
+
+
+def test_repository_url_is_a_github_repository(repository_url):
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", repository_url), repository_url
+
+
+def test_repository_url_appears_only_where_it_is_derived_or_checked(repository_url):
+    """_config.yml defines it; the set-up cells and CONTRIBUTING.md's copy are checked below."""
+    allowed = {"_config.yml", "CONTRIBUTING.md"}
+    skip_dirs = {".git", ".venv", "_build", ".pytest_cache", ".hypothesis", "__pycache__", ".jupyter_cache"}
+    offenders = []
+    for path in ROOT.rglob("*"):
+        relative = path.relative_to(ROOT)
+        if set(relative.parts) & skip_dirs or not path.is_file() or path.stat().st_size > 5_000_000:
+            continue
+        if relative.as_posix() in allowed or (relative.parent == pathlib.Path("book") and path.suffix == ".ipynb"):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if repository_url.split("://", 1)[1] in text:
+            offenders.append(relative.as_posix())
+    assert offenders == [], f"the repository URL is written in {offenders}; derive it from _config.yml"
+
+
+def contributing_setup_cell() -> str:
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = text.split("## Set-up cell", 1)[1]
+    return re.search(r"```python\n(.*?)```", section, flags=re.DOTALL).group(1)
+
+
+def test_contributing_setup_cell_installs_from_the_configured_repository(repository_url):
+    cell = contributing_setup_cell()
+    assert f'"rmsprop_ref @ git+{repository_url}"' in cell
+    assert "import rmsprop_ref" in cell.split("except ImportError")[0], "does nothing when importable"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_first_code_cell_is_the_setup_cell(path, repository_url):
+    cells = [c for c in read_notebook(path)["cells"] if c["cell_type"] == "code"]
+    assert cells, f"{path.name} has no code cell"
+    first = cells[0]
+    assert cell_source(first).strip() == contributing_setup_cell().strip(), (
+        f"{path.name}: the first code cell must be CONTRIBUTING.md's set-up cell, "
+        f"installing from {repository_url}"
+    )
+    assert "hide-input" in first.get("metadata", {}).get("tags", [])
+
+
+# --- chapters -----------------------------------------------------------------------------
+
+
+def test_toc_lists_existing_files_in_reading_order():
+    files = toc_files()
+    assert files[0] == "book/intro"
+    names = []
+    for entry in files:
+        path = ROOT / entry
+        assert path.with_suffix(".md").is_file() or path.with_suffix(".ipynb").is_file(), f"{entry} is missing"
+        assert entry.startswith("book/")
+        names.append(entry.removeprefix("book/"))
+    assert len(names) == len(set(names)), "a chapter is listed twice"
+    known = [n for n in names if n in CHAPTER_ORDER]
+    assert known == sorted(known, key=CHAPTER_ORDER.index), f"reading order is {CHAPTER_ORDER}"
+    assert names[-2:] == ["glossary", "references"]
+
+
+def test_every_chapter_file_is_in_the_toc():
+    listed = {entry.removeprefix("book/") for entry in toc_files()}
+    present = {p.stem for p in BOOK.iterdir() if p.suffix in {".md", ".ipynb"}}
+    assert present - listed == set(), "chapters missing from _toc.yml"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    notebook = read_notebook(path)
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, (
+                f"{path.name}: clear the outputs before committing"
+            )
+
+
+def markdown_of(path: pathlib.Path) -> str:
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    return "\n\n".join(cell_source(c) for c in read_notebook(path)["cells"] if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_chapter_ends_with_summary_yoyak_and_exercises(path):
+    text = markdown_of(path)
+    summary = re.search(r"^## Summary\s*$", text, flags=re.MULTILINE)
+    yoyak = re.search(r"^### 요약\s*$", text, flags=re.MULTILINE)
+    assert summary and yoyak and summary.start() < yoyak.start(), "## Summary followed by ### 요약"
+    assert len(HANGUL.findall(text[yoyak.end():])) >= 20, "the 요약 is written in Korean"
+    assert re.search(r"```\{exercise\}", text), "at least one exercise"
+    solutions = re.findall(r"```\{solution\}[^\n]*\n(?::[^\n]*\n)*", text)
+    assert solutions and all(":class: dropdown" in s for s in solutions), "solutions hidden in a dropdown"
+
+
+# --- bibliography -------------------------------------------------------------------------
+
+
+def bib_keys() -> list[str]:
+    return re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "references.bib").read_text(encoding="utf-8"), flags=re.MULTILINE)
+
+
+def test_one_bibliography_with_the_required_entries(config):
+    assert config["bibtex_bibfiles"] == ["references.bib"]
+    keys = bib_keys()
+    assert len(keys) == len(set(keys)), "a key is defined twice"
+    assert REQUIRED_BIB_KEYS <= set(keys), REQUIRED_BIB_KEYS - set(keys)
+    assert "```{bibliography}" in (BOOK / "references.md").read_text()
+
+
+def test_every_citation_names_an_entry():
+    keys = set(bib_keys())
+    cited = set()
+    for path in [*BOOK.glob("*.md"), *notebooks()]:
+        for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", markdown_of(path)):
+            cited.update(k.strip() for k in group.split(","))
+    assert cited, "the book cites nothing"
+    assert cited - keys == set()
+
+
+# --- glossary -----------------------------------------------------------------------------
+
+
+def glossary_rows() -> list[list[str]]:
+    rows = []
+    for line in (BOOK / "glossary.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip()[1:-1].split("|")])
+    return rows
+
+
+def test_glossary_pairs_every_term_with_its_korean_name():
+    rows = glossary_rows()
+    term_rows = [r for r in rows if r[0] != "Term" and r[1:2] and r[1] != "Article" and r[0] != "Quantity"]
+    entries = [r for r in term_rows if len(r) in (3, 4)]
+    assert len(entries) >= 80
+    for row in entries:
+        # A proper name (AMSGrad, MNIST) is written the same way in Korean text.
+        assert HANGUL.search(row[1]) or row[1] == row[0], f"no Korean name for {row[0]!r}"
+        assert len(row[-1]) > 20, f"no definition for {row[0]!r}"
+    terms = [r[0] for r in entries]
+    assert len(terms) == len(set(terms)), "a term is listed twice"
+    korean = " ".join(r[1] for r in entries)
+    for name in ["기울기 소실", "기울기 폭발", "지수 가중 평균", "학습률", "감쇠율", "편향 보정",
+                 "모멘텀", "엡실론", "경사 하강법", "가중치 감쇠", "기울기 클리핑", "과적합"]:
+        assert name in korean, name
+
+
+def test_summaries_use_the_glossary_terms():
+    """The Korean words the chapters' 요약 sections rely on are defined in the glossary."""
+    korean = " ".join(r[1] for r in glossary_rows() if len(r) >= 3)
+    for word in ["기울기 소실", "기울기 폭발", "학습률", "감쇠율"]:
+        assert word in korean
+    assert "## 요약" in (BOOK / "intro.md").read_text(encoding="utf-8")
+
+
+# --- CI and publishing --------------------------------------------------------------------
+
+
+def workflow(name: str) -> dict:
+    data = load_yaml(f".github/workflows/{name}")
+    # YAML 1.1 reads the key `on` as True.
+    data["on"] = data.pop(True, data.get("on"))
+    return data
+
+
+def run_steps(job: dict) -> list[str]:
+    return [step["run"].strip() for step in job["steps"] if "run" in step]
+
+
+def test_test_workflow_runs_make_test_on_push_and_pull_request():
+    data = workflow("test.yml")
+    assert {"push", "pull_request"} <= set(data["on"])
+    (job,) = data["jobs"].values()
+    runs = run_steps(job)
+    assert "make test" in runs and "make site-check" in runs
+    assert runs.index("make test") < runs.index("make site-check")
+    assert job["steps"][0]["uses"].startswith("actions/checkout@")
+    for command in runs:  # nothing but the developer's commands, and the browser packages
+        assert command.startswith("make ") or command.startswith("apt-get"), command
+
+
+def test_deploy_workflow_publishes_the_built_book_from_main():
+    data = workflow("deploy.yml")
+    assert data["on"]["push"]["branches"] == ["main"]
+    assert data["permissions"]["pages"] == "write" and data["permissions"]["id-token"] == "write"
+    build, deploy = data["jobs"]["build"], data["jobs"]["deploy"]
+    runs = run_steps(build)
+    assert "make book" in runs and "make site-check" in runs
+    assert runs.index("make book") < runs.index("make site-check")
+    upload = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert len(upload) == 1 and upload[0]["with"]["path"] == "_build/html"
+    assert deploy["needs"] == "build"
+    assert any(s.get("uses", "").startswith("actions/deploy-pages@") for s in deploy["steps"])
+    assert deploy["environment"]["name"] == "github-pages"
+
+
+def test_ci_runs_the_site_check_after_the_tests():
+    script = (ROOT / ".ci" / "run").read_text()
+    commands = [line.strip() for line in script.splitlines() if line.strip().startswith("make ")]
+    assert commands == ["make test", "make site-check"]
+    for package in ["chromium", "chromium-driver", "fonts-noto-cjk"]:
+        assert package in script
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^site-check:", makefile, flags=re.MULTILINE)
+    assert "scripts/site_check.py _build/html" in makefile
+
+
+# --- an execution error fails the build ---------------------------------------------------
+
+
+def test_a_cell_that_raises_fails_the_build(tmp_path):
+    """Build a two-page book with the real configuration; its notebook raises."""
+    for name in ["_config.yml", "references.bib"]:
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ["_ext", "_static"]:
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "intro.md").write_text("# Scratch\n\nA scratch book.\n")
+    notebook = {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# Fails\n"},
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": "raise RuntimeError('a deliberate failure')"},
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    (tmp_path / "book" / "fails.ipynb").write_text(json.dumps(notebook))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: book/fails\n")
+    jupyter_book = pathlib.Path(sys.executable).parent / "jupyter-book"
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+        capture_output=True, text=True, timeout=300,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "a deliberate failure" in output, "the failing cell's error is shown in the build log"

@@ -1,0 +1,193 @@
+"""Tests of scripts/site_check.py: each check must catch the fault it is there for.
+
+The helpers are tested on strings and small files; the browser checks on a tiny site made
+here, with one good page and pages that each break a rule, opened in headless Chromium
+(Debian's chromium and chromium-driver, which .ci/run installs).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import pathlib
+import shutil
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("site_check", ROOT / "scripts" / "site_check.py")
+site_check = importlib.util.module_from_spec(_spec)
+sys.modules["site_check"] = site_check  # dataclasses look their module up there
+_spec.loader.exec_module(site_check)
+
+CONFIG = {
+    "repository": {"url": "https://github.com/someone/some-book", "branch": "main", "path_to_book": ""},
+    "launch_buttons": {"colab_url": "https://colab.research.google.com", "binderhub_url": "https://mybinder.org"},
+}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["see $$x^2$$ here", r"\begin{aligned} a &= b \end{aligned}", r"the rate $\eta$ is", r"inline \(x\) math"],
+)
+def test_raw_tex_is_found(text):
+    assert site_check.find_raw_math(text)
+
+
+@pytest.mark.parametrize("text", ["it costs $5, or $10 with tax", "plain words", "a 50 % gain", "η = 0.001"])
+def test_ordinary_text_is_not_taken_for_tex(text):
+    assert site_check.find_raw_math(text) == []
+
+
+def test_internal_links_must_name_a_file_and_an_id(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "a.html").write_text('<h1 id="top">A</h1><a name="old-anchor"></a>')
+    origin = "http://127.0.0.1:8000"
+    check = site_check.internal_link_error
+    assert check(tmp_path, f"{origin}/book/a.html", origin) is None
+    assert check(tmp_path, f"{origin}/book/a.html#top", origin) is None
+    assert check(tmp_path, f"{origin}/book/a.html#old-anchor", origin) is None
+    assert "does not exist" in check(tmp_path, f"{origin}/book/b.html", origin)
+    assert "no element with that id" in check(tmp_path, f"{origin}/book/a.html#nowhere", origin)
+    assert check(tmp_path, "https://example.org/page.html", origin) is None  # not followed
+
+
+def test_pages_exclude_assets_and_redirects_are_read(tmp_path):
+    for name in ["index.html", "book/a.html", "_static/x.html", "_sources/book/a.html"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("<p>x</p>")
+    (tmp_path / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/a.html" />')
+    assert site_check.pages_to_check(tmp_path) == ["book/a.html", "index.html"]
+    assert site_check.redirect_target(tmp_path / "index.html") == "book/a.html"
+    assert site_check.redirect_target(tmp_path / "book" / "a.html") is None
+
+
+def test_expected_launch_links_follow_the_configuration():
+    links = site_check.expected_launch_links(CONFIG, "book/mnist.html")
+    assert links == {
+        "Colab": "https://colab.research.google.com/github/someone/some-book/blob/main/book/mnist.ipynb",
+        "Binder": "https://mybinder.org/v2/gh/someone/some-book/main?urlpath=tree/book/mnist.ipynb",
+    }
+
+
+# --- in the browser -----------------------------------------------------------------------
+
+PAGE = '<html><head><meta charset="utf-8"><title>{title}</title>{head}</head><body>{body}</body></html>'
+
+
+def write_page(root: pathlib.Path, name: str, body: str, head: str = "") -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PAGE.format(title=name, head=head, body=body), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A small site: good pages, and pages that each break one rule of the check."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    root = tmp_path_factory.mktemp("site")
+    figure, axes = plt.subplots(figsize=(2, 1))
+    axes.plot([0, 1], [1, 0])
+    (root / "_images").mkdir()
+    figure.savefig(root / "_images" / "plot.png")
+    plt.close(figure)
+    # The MathJax that the book serves: sphinx-mathjax-offline's copy (a module name with dashes).
+    extension = importlib.import_module("sphinx-mathjax-offline")
+    shutil.copytree(pathlib.Path(extension.__file__).parent / "static" / "mathjax", root / "_static" / "mathjax")
+    mathjax = '<script defer src="../_static/mathjax/tex-chtml.js"></script>'
+
+    (root / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/good.html" />')
+    write_page(
+        root, "book/good.html", head=mathjax, body=(
+            '<h1 id="top">Good</h1><p>Inline <span class="math notranslate">\\(\\eta/\\sqrt{v}\\)</span>.</p>'
+            '<div class="cell_output"><figure><img src="../_images/plot.png"><figcaption>A line.</figcaption></figure></div>'
+            '<p lang="ko">기울기 소실과 기울기 폭발</p>'
+            '<a href="other.html#section">other</a> <a href="#top">top</a> <a href="https://example.org/">away</a>'
+            '<pre>code may say $$ and \\begin{aligned}</pre>'
+        ),
+    )
+    write_page(root, "book/other.html", body='<h2 id="section">Other</h2><a href="good.html">back</a>')
+    write_page(
+        root, "book/broken.html", body=(
+            "<script>notDefinedAnywhere();</script>"
+            '<img src="../_images/missing.png">'
+            '<a href="nowhere.html">dead</a> <a href="other.html#no-such-id">dead anchor</a>'
+            "<p>Left over: $$x^2$$</p>"
+            '<div class="cell_output"><img src="../_images/plot.png"></div>'
+            '<img src="https://example.invalid/remote.png">'
+        ),
+    )
+    write_page(root, "book/untypeset.html", body='<p><span class="math">\\(y^2\\)</span></p>')
+    # A notebook page (its .ipynb is in _sources) without launch or download buttons.
+    write_page(root, "book/notebook.html", body="<p>No buttons.</p>")
+    (root / "_sources" / "book").mkdir(parents=True)
+    (root / "_sources" / "book" / "notebook.ipynb").write_text("{}")
+
+    shots = tmp_path_factory.mktemp("screenshots")
+    results = site_check.check_site(root, CONFIG, screenshots=shots, search=False)
+    return {r.page: r for r in results}, shots
+
+
+def problems(site, page):
+    return "\n".join(site[0][page].problems)
+
+
+def test_good_pages_pass(site):
+    results, _ = site
+    assert results["book/good.html"].problems == []
+    assert results["book/other.html"].problems == []
+    assert results["index.html"].problems == []
+    summary = results["book/good.html"].summary
+    assert "maths 1" in summary and "images 1" in summary and "Korean" in summary
+
+
+def test_javascript_errors_are_caught(site):
+    assert "notDefinedAnywhere is not defined" in problems(site, "book/broken.html")
+
+
+def test_missing_images_and_uncaptioned_figures_are_caught(site):
+    text = problems(site, "book/broken.html")
+    assert "image did not load: http://127.0.0.1" in text and "missing.png" in text
+    assert "figure without a caption: ../_images/plot.png" in text
+
+
+def test_broken_links_are_caught(site):
+    text = problems(site, "book/broken.html")
+    assert "book/nowhere.html does not exist" in text
+    assert "book/other.html#no-such-id: no element with that id" in text
+
+
+def test_raw_tex_and_untypeset_maths_are_caught(site):
+    assert "raw TeX in the text" in problems(site, "book/broken.html")
+    assert "maths not typeset" in problems(site, "book/untypeset.html")
+
+
+def test_requests_off_the_machine_are_caught(site):
+    assert "request leaves the machine: https://example.invalid/remote.png" in problems(site, "book/broken.html")
+
+
+def test_notebook_pages_need_launch_and_download_buttons(site):
+    text = problems(site, "book/notebook.html")
+    assert "no Colab launch button" in text and "no Binder launch button" in text
+    assert "no download button" in text
+
+
+def test_screenshots_are_full_pages(tmp_path):
+    """A page taller than the window is photographed whole."""
+    from PIL import Image
+
+    write_page(tmp_path, "book/intro.html", body='<div style="height:3000px;background:#36c">tall</div>')
+    (tmp_path / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/intro.html" />')
+    results = site_check.check_site(tmp_path, None, screenshots=tmp_path / "shots", search=False)
+    assert all(r.problems == [] for r in results)
+    with Image.open(tmp_path / "shots" / "intro.png") as image:
+        assert image.width == site_check.WINDOW_WIDTH and image.height >= 3000
+        assert image.getpixel((100, 2900))[:3] == (0x33, 0x66, 0xCC)
