@@ -118,6 +118,11 @@ def rmsprop_step_(optimizer: RMSprop, c: Coefficients, theta, g, v, m, b, t, u, 
     else:
         np.sqrt(second_moment, out=t)
         np.add(t, c.epsilon, out=t)
+    zero_epsilon = c.epsilon == 0
+    if zero_epsilon is True or (zero_epsilon is not False and np.any(zero_epsilon)):
+        # As leaf_update: with ε = 0 a zero denominator (a coordinate that has only seen zero
+        # gradients) becomes ∞, so that g/∞ = 0 instead of 0/0.
+        np.copyto(t, np.inf, where=(t == 0) & zero_epsilon)
 
     if b is None or optimizer.lr_in_momentum:           # increment = (η·g) / den, into t
         np.multiply(g, c.learning_rate, out=u)

@@ -216,3 +216,19 @@ def test_only_rmsprop_is_accepted():
     from rmsprop_ref import Adam
     with pytest.raises(ValueError, match="optimizer"):
         InPlaceRMSprop(Adam())
+
+
+@pytest.mark.parametrize("epsilon_in_sqrt", [True, False])
+def test_zero_epsilon_and_zero_gradients_match_the_reference(epsilon_in_sqrt):
+    # With ε = 0 a coordinate that has only seen zero gradients must stay put (not 0/0 = NaN).
+    optimizer = RMSprop.preset("hinton2012", learning_rate=0.1, epsilon_in_sqrt=epsilon_in_sqrt)
+    params = np.linspace(-1, 1, 50, dtype=np.float32)
+    fast_params = params.copy()
+    fast = InPlaceRMSprop(optimizer, block_size=16, threads=2, min_parallel_size=0)
+    state, fast_state = optimizer.init(params), fast.init(fast_params)
+    grads = np.where(np.arange(50) % 3 == 0, 0.0, 1.0).astype(np.float32)
+    for _ in range(3):
+        params, state = optimizer.update(params, grads, state)
+        fast_state = fast.update_(fast_params, grads, fast_state)
+    np.testing.assert_array_equal(params, fast_params)
+    assert np.all(np.isfinite(fast_params))

@@ -139,3 +139,10 @@ def test_bad_x0_and_steps():
         sweep(QUADRATIC, [1.0, 2.0, 3.0], 5, learning_rate=0.1)
     with pytest.raises(ValueError, match="steps"):
         sweep(QUADRATIC, X0, -1, learning_rate=0.1)
+
+
+def test_zero_epsilon_on_the_grid_matches_the_loop():
+    # x0 on an axis: the other coordinate's gradient is exactly 0 throughout.
+    result = sweep(QUADRATIC, [0.0, 1.0], 30, learning_rate=[0.01, 0.1], rho=0.9, epsilon=[0.0, 1e-7])
+    assert np.all(np.isfinite(result.loss))
+    assert_rows_match_minimize(result, QUADRATIC, [0.0, 1.0], 30)
