@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rmsprop_ref.frameworks import relative_error
+from rmsprop_ref import RMSprop
+from rmsprop_ref.frameworks import relative_error, run_reference
 
 # The issue's contract: every preset matches its framework to rtol 1e-5 over >= 50 steps.
 CONFORMANCE_RTOL = 1e-5
@@ -21,9 +22,23 @@ _RESULTS: list[tuple[str, str, float]] = []
 
 
 class Conformance:
-    """Compare a framework's trajectory with rmsprop_ref's and remember the error."""
+    """Compare a framework's trajectory with rmsprop_ref's and remember the error.
+
+    The framework's name is also the name of its RMSprop preset ("keras", "torch", ...).
+    """
 
     rtol = CONFORMANCE_RTOL
+
+    def matches(self, framework: str, case: str, actual, problem, **settings) -> float:
+        """Check ``actual`` against ``RMSprop.preset(framework, **settings)`` on ``problem``."""
+        params0, grads = problem
+        expected = run_reference(RMSprop.preset(framework, **settings), params0, grads)
+        return self.check(framework, case, actual, expected)
+
+    def distance(self, framework: str, actual, problem, **settings) -> float:
+        """``relative_error`` of ``actual`` from the preset with ``settings`` (no assertion)."""
+        params0, grads = problem
+        return relative_error(actual, run_reference(RMSprop.preset(framework, **settings), params0, grads))
 
     def check(self, framework: str, case: str, actual, expected) -> float:
         """Assert agreement to ``rtol`` relative to each leaf's scale; return the error.

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop, schedules
-from rmsprop_ref.frameworks import relative_error, run_keras, run_reference
+from rmsprop_ref.frameworks import run_keras, run_reference
 
 
 @pytest.fixture(scope="module")
@@ -21,47 +21,40 @@ def keras():
     return keras
 
 
-@pytest.mark.parametrize(
-    "centered, momentum, weight_decay",
-    list(itertools.product([False, True], [0.0, 0.9], [None, 0.1])),
-)
+@pytest.mark.parametrize("centered, momentum, weight_decay",
+                         list(itertools.product([False, True], [0.0, 0.9], [None, 0.1])))
 def test_keras_matrix(keras, conformance, conformance_problem, centered, momentum, weight_decay):
-    params0, grads = conformance_problem
     # ε = 1e-3 rather than Keras's 1e-7, so that where ε sits matters to the result.
     settings = dict(learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
-    actual = run_keras(params0, grads, weight_decay=weight_decay, **settings)
-    expected = run_reference(RMSprop.preset("keras", weight_decay=weight_decay or 0.0, **settings), params0, grads)
-    conformance.check("keras", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+    actual = run_keras(*conformance_problem, weight_decay=weight_decay, **settings)
+    conformance.matches("keras", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual,
+                        conformance_problem, weight_decay=weight_decay or 0.0, **settings)
 
 
 def test_keras_conformance_tells_conventions_apart(keras, conformance, conformance_problem):
-    # The matrix above would catch a wrong convention: each one-option change to the preset
-    # is off by more than ten times the tolerance.
-    params0, grads = conformance_problem
+    # The matrix would catch a wrong convention: each one-option change to the preset is
+    # off by more than ten times the tolerance.
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
-    actual = run_keras(params0, grads, **settings)
+    actual = run_keras(*conformance_problem, **settings)
     for wrong in (dict(epsilon_in_sqrt=False), dict(weight_decay_mode="coupled"), dict(rho=0.95)):
-        expected = run_reference(RMSprop.preset("keras", **settings, **wrong), params0, grads)
-        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
+        assert conformance.distance("keras", actual, conformance_problem, **settings, **wrong) > 10 * conformance.rtol, wrong
 
 
 def test_keras_defaults(keras, conformance, conformance_problem):
     # No arguments on either side: the preset's defaults are Keras's defaults.
-    params0, grads = conformance_problem
-    conformance.check("keras", "defaults", run_keras(params0, grads), run_reference(RMSprop.preset("keras"), params0, grads))
+    conformance.matches("keras", "defaults", run_keras(*conformance_problem), conformance_problem)
 
 
 def test_keras_schedule_with_momentum_puts_lr_inside_the_buffer(keras, conformance, conformance_problem):
     # Keras adds η_t·g/√den to the buffer, so a changing η only scales the newest term.
-    params0, grads = conformance_problem
     schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
-    actual = run_keras(params0, grads, learning_rate=schedule, momentum=0.9)
-    inside = run_reference(RMSprop.preset("keras", learning_rate=schedule, momentum=0.9), params0, grads)
-    conformance.check("keras", "ExponentialDecay schedule, momentum=0.9", actual, inside)
+    actual = run_keras(*conformance_problem, learning_rate=schedule, momentum=0.9)
+    conformance.matches("keras", "ExponentialDecay schedule, momentum=0.9", actual, conformance_problem,
+                        learning_rate=schedule, momentum=0.9)
     # The other convention (η outside the buffer, PyTorch's) really is different here.
-    outside = run_reference(RMSprop.preset("keras", learning_rate=schedule, momentum=0.9, lr_in_momentum=False),
-                            params0, grads)
-    assert relative_error(actual, outside) > 1e-2
+    outside = conformance.distance("keras", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
+                                   lr_in_momentum=False)
+    assert outside > 1e-2
 
 
 def test_keras_docstring_example_through_keras(keras):

@@ -1,16 +1,17 @@
 """rmsprop_ref's "tf1" preset against tf.compat.v1.train.RMSPropOptimizer (eager), for real.
 
-centered × momentum (TF1 always runs the momentum buffer, even at μ = 0) and a schedule
-with momentum. TF1's v starts at 1 and its kernel writes the running mean incrementally,
-v ← v + (g² − v)(1 − ρ); that rounds differently from ρ·v + (1−ρ)·g² by an ulp or so.
+centered × momentum (TF1 always runs the momentum buffer, even at μ = 0), the defaults, and
+a schedule with momentum. TF1's v starts at 1 and its kernel writes the running mean
+incrementally, v ← v + (g² − v)(1 − ρ); that rounds differently from ρ·v + (1−ρ)·g² by an
+ulp or so.
 """
 
 import itertools
 
 import pytest
 
-from rmsprop_ref import RMSprop, schedules
-from rmsprop_ref.frameworks import relative_error, run_reference, run_tf1
+from rmsprop_ref import schedules
+from rmsprop_ref.frameworks import run_tf1
 
 
 @pytest.fixture(scope="module")
@@ -22,37 +23,32 @@ def tf():
 
 @pytest.mark.parametrize("centered, momentum", list(itertools.product([False, True], [0.0, 0.9])))
 def test_tf1_matrix(tf, conformance, conformance_problem, centered, momentum):
-    params0, grads = conformance_problem
     # ε = 1e-3 rather than TF1's 1e-10, so that where ε sits matters to the result.
-    actual = run_tf1(params0, grads, learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
-    reference = RMSprop.preset("tf1", learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
-    conformance.check("tf1", f"centered={centered} momentum={momentum}", actual, run_reference(reference, params0, grads))
+    settings = dict(learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
+    actual = run_tf1(*conformance_problem, **settings)
+    conformance.matches("tf1", f"centered={centered} momentum={momentum}", actual, conformance_problem, **settings)
 
 
 def test_tf1_conformance_tells_conventions_apart(tf, conformance, conformance_problem):
     # The matrix would catch a wrong convention: each one-option change to the preset is
     # off by more than ten times the tolerance.
-    params0, grads = conformance_problem
-    actual = run_tf1(params0, grads, learning_rate=0.01, epsilon=1e-3, momentum=0.9)
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9)
+    actual = run_tf1(*conformance_problem, **settings)
     for wrong in (dict(initial_accumulator=0.0), dict(epsilon_in_sqrt=False), dict(rho=0.95)):
-        expected = run_reference(RMSprop.preset("tf1", **settings, **wrong), params0, grads)
-        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
+        assert conformance.distance("tf1", actual, conformance_problem, **settings, **wrong) > 10 * conformance.rtol, wrong
 
 
 def test_tf1_defaults(tf, conformance, conformance_problem):
     # TF1 has no default η; everything else at its defaults (decay 0.9, ε 1e-10, v0 = 1).
-    params0, grads = conformance_problem
-    conformance.check("tf1", "defaults (learning_rate=0.001)", run_tf1(params0, grads, learning_rate=0.001),
-                      run_reference(RMSprop.preset("tf1", learning_rate=0.001), params0, grads))
+    conformance.matches("tf1", "defaults (learning_rate=0.001)", run_tf1(*conformance_problem, learning_rate=0.001),
+                        conformance_problem, learning_rate=0.001)
 
 
 def test_tf1_schedule_with_momentum_puts_lr_inside_the_buffer(tf, conformance, conformance_problem):
-    params0, grads = conformance_problem
     schedule = schedules.InverseTimeDecay(0.05, decay_steps=5, decay_rate=1.0)
-    actual = run_tf1(params0, grads, learning_rate=schedule, momentum=0.9)
-    inside = run_reference(RMSprop.preset("tf1", learning_rate=schedule, momentum=0.9), params0, grads)
-    conformance.check("tf1", "InverseTimeDecay schedule, momentum=0.9", actual, inside)
-    outside = run_reference(RMSprop.preset("tf1", learning_rate=schedule, momentum=0.9, lr_in_momentum=False),
-                            params0, grads)
-    assert relative_error(actual, outside) > 1e-2
+    actual = run_tf1(*conformance_problem, learning_rate=schedule, momentum=0.9)
+    conformance.matches("tf1", "InverseTimeDecay schedule, momentum=0.9", actual, conformance_problem,
+                        learning_rate=schedule, momentum=0.9)
+    outside = conformance.distance("tf1", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
+                                   lr_in_momentum=False)
+    assert outside > 1e-2

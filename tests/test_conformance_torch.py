@@ -2,7 +2,7 @@
 
 centered × momentum × coupled (L2) weight decay, the defaults, and a schedule with momentum
 (PyTorch keeps η outside the buffer). Agreement is a few float32 ulps, not bit for bit:
-PyTorch's CPU kernels compute v·ρ + (1−ρ)·g·g with a fused multiply-add (``addcmul``) and
+PyTorch's CPU kernel computes v·ρ + (1−ρ)·g·g with a fused multiply-add (``addcmul``) and
 the centered mean with ``lerp``, which round differently from NumPy's separate operations.
 """
 
@@ -10,8 +10,8 @@ import itertools
 
 import pytest
 
-from rmsprop_ref import RMSprop, schedules
-from rmsprop_ref.frameworks import relative_error, run_reference, run_torch
+from rmsprop_ref import schedules
+from rmsprop_ref.frameworks import run_torch
 
 
 @pytest.fixture(scope="module")
@@ -21,44 +21,36 @@ def torch():
     return torch
 
 
-@pytest.mark.parametrize(
-    "centered, momentum, weight_decay",
-    list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.1])),
-)
+@pytest.mark.parametrize("centered, momentum, weight_decay",
+                         list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.1])))
 def test_torch_matrix(torch, conformance, conformance_problem, centered, momentum, weight_decay):
-    params0, grads = conformance_problem
     # ε = 1e-3 rather than PyTorch's 1e-8, so that where ε sits matters to the result.
-    actual = run_torch(params0, grads, lr=0.01, eps=1e-3, centered=centered, momentum=momentum,
+    actual = run_torch(*conformance_problem, lr=0.01, eps=1e-3, centered=centered, momentum=momentum,
                        weight_decay=weight_decay)
-    reference = RMSprop.preset("torch", learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum,
-                               weight_decay=weight_decay)
-    expected = run_reference(reference, params0, grads)
-    conformance.check("torch", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual, expected)
+    conformance.matches("torch", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual,
+                        conformance_problem, learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum,
+                        weight_decay=weight_decay)
 
 
 def test_torch_conformance_tells_conventions_apart(torch, conformance, conformance_problem):
     # The matrix would catch a wrong convention: each one-option change to the preset is
     # off by more than ten times the tolerance.
-    params0, grads = conformance_problem
-    actual = run_torch(params0, grads, lr=0.01, eps=1e-3, momentum=0.9, weight_decay=0.1)
+    actual = run_torch(*conformance_problem, lr=0.01, eps=1e-3, momentum=0.9, weight_decay=0.1)
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
     for wrong in (dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)):
-        expected = run_reference(RMSprop.preset("torch", **settings, **wrong), params0, grads)
-        assert relative_error(actual, expected) > 10 * conformance.rtol, wrong
+        assert conformance.distance("torch", actual, conformance_problem, **settings, **wrong) > 10 * conformance.rtol, wrong
 
 
 def test_torch_defaults(torch, conformance, conformance_problem):
-    params0, grads = conformance_problem
-    conformance.check("torch", "defaults", run_torch(params0, grads), run_reference(RMSprop.preset("torch"), params0, grads))
+    conformance.matches("torch", "defaults", run_torch(*conformance_problem), conformance_problem)
 
 
 def test_torch_schedule_with_momentum_keeps_lr_outside_the_buffer(torch, conformance, conformance_problem):
     # PyTorch accumulates g/√v in the buffer and multiplies the whole buffer by today's η.
-    params0, grads = conformance_problem
     schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
-    actual = run_torch(params0, grads, lr=schedule, momentum=0.9)
-    outside = run_reference(RMSprop.preset("torch", learning_rate=schedule, momentum=0.9), params0, grads)
-    conformance.check("torch", "ExponentialDecay schedule, momentum=0.9", actual, outside)
-    inside = run_reference(RMSprop.preset("torch", learning_rate=schedule, momentum=0.9, lr_in_momentum=True),
-                           params0, grads)
-    assert relative_error(actual, inside) > 1e-2
+    actual = run_torch(*conformance_problem, lr=schedule, momentum=0.9)
+    conformance.matches("torch", "ExponentialDecay schedule, momentum=0.9", actual, conformance_problem,
+                        learning_rate=schedule, momentum=0.9)
+    inside = conformance.distance("torch", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
+                                  lr_in_momentum=True)
+    assert inside > 1e-2
