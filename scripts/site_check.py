@@ -375,7 +375,7 @@ def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: 
 
     summary = (
         f"maths {facts['mjxContainers']}, images {len(facts['images'])}, links {len(checked)}"
-        + (f", Korean {hangul['chars']} drawn" if hangul else "")
+        + (f", Korean {hangul['chars'][:4]} drawn" if hangul else "")
     )
     return PageResult(page, problems, summary)
 
@@ -437,6 +437,7 @@ def check_site(
     config: dict | None = None,
     screenshots: pathlib.Path | None = None,
     search: bool = True,
+    every_screenshot: bool = False,
     chromium: str = CHROMIUM,
     chromedriver: str = CHROMEDRIVER,
 ) -> list[PageResult]:
@@ -456,7 +457,7 @@ def check_site(
                 continue
             result = check_page(driver, html_root, origin, page, config)
             results.append(result)
-            if screenshots is not None and page in SCREENSHOT_PAGES:
+            if screenshots is not None and (page in SCREENSHOT_PAGES or every_screenshot):
                 shot = screenshots / (pathlib.PurePosixPath(page).stem + ".png")
                 full_page_screenshot(driver, shot)
                 result.summary += f", screenshot {shot}"
@@ -475,17 +476,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("html", type=pathlib.Path, help="the built site, e.g. _build/html")
     parser.add_argument("--config", type=pathlib.Path, help="_config.yml, for the expected launch buttons")
     parser.add_argument("--screenshots", type=pathlib.Path, help="folder for the full-page screenshots")
+    parser.add_argument("--all-screenshots", action="store_true", help="photograph every page, not only the chosen ones")
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--chromedriver", default=CHROMEDRIVER)
     args = parser.parse_args(argv)
-    if not (args.html / "index.html").is_file():
-        parser.error(f"{args.html} holds no built book (no index.html): run `make book` first")
+    if not args.html.is_dir() or not pages_to_check(args.html):
+        parser.error(f"{args.html} holds no built pages: run `make book` first")
     config = None
     if args.config is not None:
         import yaml
 
         config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
-    results = check_site(args.html, config, args.screenshots, chromium=args.chromium, chromedriver=args.chromedriver)
+    results = check_site(
+        args.html, config, args.screenshots, every_screenshot=args.all_screenshots,
+        chromium=args.chromium, chromedriver=args.chromedriver,
+    )
     failed = [r for r in results if r.problems]
     for result in results:
         print(f"{'FAIL' if result.problems else 'ok  '} {result.page}: {result.summary}")
