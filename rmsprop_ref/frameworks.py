@@ -40,7 +40,7 @@ such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -60,7 +60,10 @@ def _leaves(params0) -> tuple[list[np.ndarray], bool]:
     return leaves, single
 
 
-def _gradient_source(grads, single: bool, steps: int | None) -> tuple[Callable[[int, list[np.ndarray]], list[np.ndarray]], int]:
+GradientSource = Callable[[int, list[np.ndarray]], list[np.ndarray]]
+
+
+def _gradient_source(grads, single: bool, steps: int | None) -> tuple[GradientSource, int]:
     """A function (step, current leaves) -> gradient leaves, and the number of steps."""
     def as_leaves(g):
         return [np.asarray(g)] if single else [np.asarray(x) for x in g]
@@ -79,12 +82,6 @@ def _stack(history: list[list[np.ndarray]], single: bool):
     """Per-step lists of leaves -> one (steps, ...) array per leaf."""
     per_leaf = [np.stack([step_leaves[i] for step_leaves in history]) for i in range(len(history[0]))]
     return per_leaf[0] if single else per_leaf
-
-
-def _split_learning_rate(kwargs: dict, name: str) -> tuple[Any, Callable[[int], float] | None]:
-    """Take the learning rate out of kwargs; return (value, schedule or None)."""
-    rate = kwargs.pop(name, None)
-    return (None, rate) if callable(rate) else (rate, None)
 
 
 # --------------------------------------------------------------------------- Keras 3
@@ -132,18 +129,16 @@ def run_torch(params0, grads, *, steps: int | None = None, **kwargs):
 
     leaves, single = _leaves(params0)
     gradient, steps = _gradient_source(grads, single, steps)
-    rate, schedule = _split_learning_rate(kwargs, "lr")
+    schedule = kwargs["lr"] if callable(kwargs.get("lr")) else None
     if schedule is not None:
-        rate = float(schedule(0))
-    if rate is not None:
-        kwargs["lr"] = rate
+        kwargs["lr"] = float(schedule(0))  # set again before every step below
     parameters = [torch.nn.Parameter(torch.from_numpy(leaf.copy())) for leaf in leaves]
     optimizer = torch.optim.RMSprop(parameters, **kwargs)
     history = []
     for step in range(steps):
         current = [p.detach().numpy().copy() for p in parameters]
         for p, g in zip(parameters, gradient(step, current)):
-            p.grad = torch.from_numpy(np.array(g))  # a copy: torch may not touch the caller's array
+            p.grad = torch.from_numpy(np.array(g))  # a copy, never sharing the caller's array
         if schedule is not None:  # PyTorch's own way to change η: the param group's "lr"
             for group in optimizer.param_groups:
                 group["lr"] = float(schedule(step))
@@ -174,7 +169,8 @@ def run_optax(params0, grads, *, steps: int | None = None, **kwargs):
     params = [jnp.asarray(leaf) for leaf in leaves]
     for i, (p, leaf) in enumerate(zip(params, leaves)):
         if p.dtype != leaf.dtype:
-            raise ValueError(f"params0[{i}] is {leaf.dtype} but JAX made it {p.dtype}; enable jax_enable_x64 for float64")
+            raise ValueError(f"params0[{i}] is {leaf.dtype} but JAX made it {p.dtype}; "
+                             "enable jax_enable_x64 for float64")
     state = optimizer.init(params)
     history = []
     for step in range(steps):
