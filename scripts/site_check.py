@@ -14,7 +14,7 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
 * every image has loaded (naturalWidth > 0), and every image a notebook cell produced is in
   a numbered figure with a caption;
 * every internal link resolves to a file of the build, and its #fragment to an id on that page;
-* no cell output shows a traceback;
+* no cell output shows a traceback, except in a cell tagged raises-exception;
 * a notebook page offers the Colab and Binder launch buttons for the repository named in
   _config.yml, and the download of its .ipynb;
 * Korean text is drawn with real glyphs: distinct Hangul syllables render differently
@@ -255,7 +255,9 @@ return {
     var figure = img.closest('figure');
     return !figure || !figure.querySelector('figcaption') || !figure.querySelector('figcaption').textContent.trim();
   }).map(function (img) { return img.getAttribute('src'); }),
-  tracebacks: document.querySelectorAll('.cell_output .output.traceback, .cell_output .output.error').length,
+  // A cell tagged raises-exception shows its error on purpose (the article's program).
+  tracebacks: Array.from(document.querySelectorAll('.cell_output .output.traceback, .cell_output .output.error'))
+                   .filter(function (e) { return !e.closest('.tag_raises-exception'); }).length,
   links: Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.href; }),
   hangul: hangulRenders(),
   height: Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)

@@ -112,6 +112,8 @@ def site(tmp_path_factory):
             '<p lang="ko">기울기 소실과 기울기 폭발</p>'
             '<a href="other.html#section">other</a> <a href="#top">top</a> <a href="https://example.org/">away</a>'
             '<pre>code may say $$ and \\begin{aligned}</pre>'
+            '<div class="cell tag_raises-exception"><div class="cell_output">'
+            '<div class="output traceback"><pre>ValueError: shown on purpose</pre></div></div></div>'
         ),
     )
     write_page(root, "book/other.html", body='<h2 id="section">Other</h2><a href="good.html">back</a>')
@@ -123,6 +125,7 @@ def site(tmp_path_factory):
             "<p>Left over: $$x^2$$</p>"
             '<div class="cell_output"><img src="../_images/plot.png"></div>'
             '<img src="https://example.invalid/remote.png">'
+            '<div class="cell"><div class="cell_output"><div class="output traceback"><pre>Oops</pre></div></div></div>'
         ),
     )
     write_page(root, "book/untypeset.html", body='<p><span class="math">\\(y^2\\)</span></p>')
@@ -168,6 +171,11 @@ def test_broken_links_are_caught(site):
 def test_raw_tex_and_untypeset_maths_are_caught(site):
     assert "raw TeX in the text" in problems(site, "book/broken.html")
     assert "maths not typeset" in problems(site, "book/untypeset.html")
+
+
+def test_cell_errors_are_caught_unless_the_cell_expects_them(site):
+    assert "1 cell output(s) show an error" in problems(site, "book/broken.html")
+    assert "show an error" not in problems(site, "book/good.html")
 
 
 def test_requests_off_the_machine_are_caught(site):
