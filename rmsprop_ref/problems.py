@@ -100,6 +100,13 @@ class Problem:
         """The gradient of the loss at ``x`` (same shape as ``x``)."""
         return self._grad(self._check_x(x))
 
+    def value_and_grad(self, x) -> tuple[np.ndarray, np.ndarray]:
+        """``(value(x), grad(x))``; problems with a forward pass share it between the two."""
+        return self._value_and_grad(self._check_x(x))
+
+    def _value_and_grad(self, x):
+        return self._value(x), self._grad(x)
+
     @property
     def layer_names(self) -> tuple[str, ...] | None:
         """"layer 1", "layer 2", … (first layer = nearest the input), or None without layers."""
@@ -328,16 +335,20 @@ class SigmoidChain(Problem):
         return 0.5 * np.mean((self._forward(x)[-1] - self.targets) ** 2, axis=-1)
 
     def _grad(self, x):
+        return self._value_and_grad(x)[1]
+
+    def _value_and_grad(self, x):
         h = self._forward(x)
         grad = np.empty(x.shape, dtype=np.result_type(x, np.float64))
         out = h[-1]
-        delta = (out - self.targets) / self.inputs.size * out * (1 - out)  # ∂f/∂z_L per input
+        residual = out - self.targets
+        delta = residual / self.inputs.size * out * (1 - out)  # ∂f/∂z_L per input
         for l in reversed(range(self.depth)):
-            grad[..., 2 * l] = np.sum(delta * h[l], axis=-1)
-            grad[..., 2 * l + 1] = np.sum(delta, axis=-1)
+            grad[..., 2 * l] = (delta * h[l]).sum(axis=-1)
+            grad[..., 2 * l + 1] = delta.sum(axis=-1)
             if l:
                 delta = delta * x[..., 2 * l, None] * h[l] * (1 - h[l])
-        return grad
+        return 0.5 * (residual * residual).mean(axis=-1), grad
 
 
 # --------------------------------------------------------------------------- exploding gradients
@@ -385,9 +396,13 @@ class RecurrentCliff(Problem):
         return (self._states(x)[-1] - self.target) ** 2
 
     def _grad(self, x):
+        return self._value_and_grad(x)[1]
+
+    def _value_and_grad(self, x):
         w = x[..., 0]
         h = self._states(x)
         adjoint = 2 * (h[-1] - self.target)  # ∂f/∂h_T
+        value = (h[-1] - self.target) ** 2
         dw = np.zeros_like(adjoint)
         db = np.zeros_like(adjoint)
         for t in range(self.unroll, 0, -1):  # h_t = w·σ(h_{t−1}) + b
@@ -395,7 +410,7 @@ class RecurrentCliff(Problem):
             dw = dw + adjoint * s
             db = db + adjoint
             adjoint = adjoint * w * s * (1 - s)
-        return np.stack([dw, db], axis=-1)
+        return value, np.stack([dw, db], axis=-1)
 
 
 @dataclass(frozen=True, eq=False, repr=False)

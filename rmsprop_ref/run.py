@@ -165,7 +165,8 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     # Overflow to inf is an outcome we record, not an error to warn about.
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(steps + 1):
-            params[k], loss[k], grads[k] = x, problem.value(x), problem.grad(x)
+            params[k] = x
+            loss[k], grads[k] = problem.value_and_grad(x)
             if not (np.isfinite(loss[k]) and loss[k] <= bound and np.all(np.isfinite(grads[k]))
                     and np.all(np.isfinite(x))):
                 diverged_at = k

@@ -212,3 +212,12 @@ def test_bad_x_is_a_value_error():
     with pytest.raises(ValueError, match="numbers"):
         problem.grad(np.array(["a", "b"]))
     assert float(problem.value([1, 1])) == pytest.approx(2.1)  # integers are accepted
+
+
+@pytest.mark.parametrize("name", PROBLEMS)
+def test_value_and_grad_agrees_with_value_and_grad_separately(name):
+    problem = PROBLEMS[name]
+    batch = sample_points(problem, count=5, seed=7)
+    value, grad = problem.value_and_grad(batch)
+    np.testing.assert_allclose(value, problem.value(batch), rtol=1e-14, atol=1e-300)
+    np.testing.assert_allclose(grad, problem.grad(batch), rtol=1e-14, atol=1e-300)
