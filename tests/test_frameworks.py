@@ -29,21 +29,20 @@ def test_importing_rmsprop_ref_imports_no_framework():
 # Keras's docstring problem, loss θ²/2 (gradient θ), run for 3 steps through every runner,
 # with the gradient given as a function of the current parameters.
 RUNS = {
-    "keras": (lambda p0: run_keras(p0, lambda p: p, steps=3, learning_rate=0.1), RMSprop.preset("keras", learning_rate=0.1)),
-    "torch": (lambda p0: run_torch(p0, lambda p: p, steps=3, lr=0.1), RMSprop.preset("torch", learning_rate=0.1)),
-    "optax": (lambda p0: run_optax(p0, lambda p: p, steps=3, learning_rate=0.1), RMSprop.preset("optax", learning_rate=0.1)),
-    "tf1": (lambda p0: run_tf1(p0, lambda p: p, steps=3, learning_rate=0.1), RMSprop.preset("tf1", learning_rate=0.1)),
+    "keras": lambda p0: run_keras(p0, lambda p: p, steps=3, learning_rate=0.1),
+    "torch": lambda p0: run_torch(p0, lambda p: p, steps=3, lr=0.1),
+    "optax": lambda p0: run_optax(p0, lambda p: p, steps=3, learning_rate=0.1),
+    "tf1": lambda p0: run_tf1(p0, lambda p: p, steps=3, learning_rate=0.1),
 }
 
 
 @pytest.mark.parametrize("framework", list(RUNS))
 def test_runner_with_a_gradient_function(framework):
-    runner, preset = RUNS[framework]
     theta0 = np.array([10.0, -3.0], np.float32)
-    trajectory = runner(theta0)
+    trajectory = RUNS[framework](theta0)
     assert isinstance(trajectory, np.ndarray) and trajectory.shape == (3, 2) and trajectory.dtype == np.float32
     np.testing.assert_array_equal(theta0, [10.0, -3.0])  # the caller's array is untouched
-    expected = run_reference(preset, theta0, lambda p: p, steps=3)
+    expected = run_reference(RMSprop.preset(framework, learning_rate=0.1), theta0, lambda p: p, steps=3)
     assert relative_error(trajectory, expected) < 1e-6
     if framework == "keras":
         np.testing.assert_allclose(trajectory[0, 0], 9.683772, rtol=1e-6)  # Keras's docstring number

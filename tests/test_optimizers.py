@@ -120,7 +120,8 @@ ALL_CLASSES = [SGD, Adagrad, Adam, RMSprop]
 @pytest.mark.parametrize("cls", ALL_CLASSES)
 @pytest.mark.parametrize("bad", [0, -0.1, float("nan"), float("inf"), "0.1", True, None])
 def test_bad_learning_rate(cls, bad):
-    with pytest.raises(ValueError, match=r"learning_rate must be a finite number > 0 or a callable schedule\(step\); got"):
+    message = r"learning_rate must be a finite number > 0 or a callable schedule\(step\); got"
+    with pytest.raises(ValueError, match=message):
         cls(learning_rate=bad)
 
 
@@ -132,7 +133,8 @@ def test_lr_keyword_points_to_learning_rate(cls):
 
 @pytest.mark.parametrize("cls", ALL_CLASSES)
 def test_unknown_keyword_is_named_with_the_accepted_ones(cls):
-    with pytest.raises(TypeError, match=rf"{cls.__name__}\(\) got unexpected keyword argument\(s\) 'decay'; accepted: learning_rate"):
+    message = rf"{cls.__name__}\(\) got unexpected keyword argument\(s\) 'decay'; accepted: learning_rate"
+    with pytest.raises(TypeError, match=message):
         cls(decay=0.9)
 
 
@@ -144,7 +146,8 @@ def test_unknown_keyword_is_named_with_the_accepted_ones(cls):
         (lambda: SGD(nesterov=True), r"nesterov=True needs momentum > 0; got momentum=0.0"),
         (lambda: SGD(weight_decay=-1.0), r"weight_decay must be a finite number >= 0; got -1.0"),
         (lambda: Adagrad(epsilon=-1e-7), r"epsilon must be a finite number >= 0; got -1e-07"),
-        (lambda: Adagrad(initial_accumulator=float("nan")), r"initial_accumulator must be a finite number >= 0; got nan"),
+        (lambda: Adagrad(initial_accumulator=float("nan")),
+         r"initial_accumulator must be a finite number >= 0; got nan"),
         (lambda: Adam(beta_1=1.0), r"beta_1 must be a number in \[0, 1\); got 1.0"),
         (lambda: Adam(beta_2=1.5), r"beta_2 must be a number in \[0, 1\); got 1.5"),
         (lambda: Adam(amsgrad="yes"), r"amsgrad must be True or False; got 'yes'"),
@@ -192,7 +195,8 @@ def test_integer_parameters_are_rejected():
         SGD().init(np.arange(3))
 
 
-@pytest.mark.parametrize("value, message", [(-1.0, "it must be finite and > 0"), ("fast", "it must return a number > 0")])
+@pytest.mark.parametrize("value, message",
+                         [(-1.0, "it must be finite and > 0"), ("fast", "it must return a number > 0")])
 def test_bad_schedule_value_names_the_step(value, message):
     opt = SGD(lambda step: 0.1 if step == 0 else value)
     params = np.ones(2)
@@ -216,7 +220,8 @@ def test_hyperparameters_are_frozen_and_state_is_immutable():
 
 
 def _preset(name):
-    return RMSprop.preset(name, learning_rate=0.01) if PRESETS[name]["settings"]["learning_rate"] is None else RMSprop.preset(name)
+    needs_rate = PRESETS[name]["settings"]["learning_rate"] is None
+    return RMSprop.preset(name, learning_rate=0.01) if needs_rate else RMSprop.preset(name)
 
 
 OPTIMIZERS = {
