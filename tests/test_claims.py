@@ -1,0 +1,165 @@
+"""Tests of rmsprop_ref.claims (verdict rule, tuning, effective step, noisy runs, dropout) and rmsprop_ref.sparse."""
+
+import numpy as np
+import pytest
+
+from rmsprop_ref import SGD, Adagrad, RMSprop, mlp
+from rmsprop_ref.claims import (
+    DOES_NOT_HOLD,
+    HOLDS,
+    IN_PART,
+    ClaimResult,
+    TunedRun,
+    burst_gradients,
+    claims_table,
+    clearly_smaller,
+    default_decay_rates,
+    effective_learning_rates,
+    faster,
+    largest_stable_learning_rate,
+    mlp_loss_and_grads_dropout,
+    noisy_final_loss,
+    train_mnist,
+    tune_learning_rate,
+    verdict,
+)
+from rmsprop_ref.problems import LinearChain, ill_conditioned_quadratic
+from rmsprop_ref.sparse import logistic_loss_and_grad, rare_feature_data, train_logistic
+
+
+def test_verdict_rule():
+    assert verdict({"a": True, "b": True}) == HOLDS
+    assert verdict({"a": True, "b": False}) == IN_PART
+    assert verdict({"a": False, "b": False}) == DOES_NOT_HOLD
+    assert verdict({"a": np.True_}) == HOLDS
+    with pytest.raises(ValueError, match="checks"):
+        verdict({})
+
+
+def test_claims_table_lists_each_claim_with_its_verdict():
+    rows = [ClaimResult(1, "x", "e1", {"c": True}), ClaimResult(2, "y", "e2", {"c": True, "d": False})]
+    table = claims_table(rows)
+    assert "| 1 | x | e1 | 1 of 1 | **holds** |" in table
+    assert "| 2 | y | e2 | 1 of 2 | **holds in part** |" in table
+
+
+def test_faster_rule():
+    reach = lambda steps, loss=0.0: TunedRun(0.1, steps, loss)
+    assert faster(reach(10), reach(20)) and not faster(reach(20), reach(10))
+    assert faster(reach(500), reach(None, 1.0)) and not faster(reach(None, 1.0), reach(500))
+    assert faster(reach(None, 0.1), reach(None, 1.0)) and not faster(reach(None, 1.0), reach(None, 0.1))
+
+
+def test_tune_learning_rate_picks_the_fastest_on_a_quadratic():
+    # SGD on f = 0.1 x1² + 2 x2² is stable only for η < 2/4 = 0.5; among {0.01, 0.1, 0.4, 0.6}
+    # the largest stable rate converges fastest along the flat axis.
+    best = tune_learning_rate(ill_conditioned_quadratic(), SGD, [-4.0, 1.0], 2000, [0.01, 0.1, 0.4, 0.6], 1e-6)
+    assert best.learning_rate == 0.4 and best.steps_to_target is not None
+
+
+def test_largest_stable_learning_rate_of_sgd_on_the_quadratic():
+    # Curvature 4: gradient descent diverges for η > 0.5.
+    eta = largest_stable_learning_rate(ill_conditioned_quadratic(), SGD, [-4.0, 1.0], 500, [0.1, 0.3, 0.45, 0.55, 1.0])
+    assert eta == 0.45
+    assert largest_stable_learning_rate(LinearChain(depth=5), SGD, np.full(5, 3.0), 50, [10.0]) == 0.0
+
+
+def test_effective_learning_rates_by_hand():
+    # RMSprop, ρ = 0.5, ε = 0: g = 2 -> v = 2, rate η/√2; g = 2 again -> v = 3, rate η/√3.
+    rates = effective_learning_rates(RMSprop(1.0, rho=0.5, epsilon=0.0), [2.0, 2.0])
+    np.testing.assert_allclose(rates, [1 / np.sqrt(2), 1 / np.sqrt(3)])
+    # Adagrad: G = 0.1 + 4 = 4.1, then 8.1.
+    rates = effective_learning_rates(Adagrad(1.0, epsilon=0.0), [2.0, 2.0])
+    np.testing.assert_allclose(rates, [1 / np.sqrt(4.1), 1 / np.sqrt(8.1)])
+
+
+def test_burst_gradients_layout():
+    g = burst_gradients(steady=1.0, burst=50.0, burst_start=3, burst_length=2, total=8)
+    np.testing.assert_array_equal(g, [1, 1, 1, 50, 50, 1, 1, 1])
+
+
+def test_noisy_final_loss_without_noise_is_the_deterministic_run():
+    from rmsprop_ref.run import minimize
+    q = ill_conditioned_quadratic()
+    expected = minimize(q, SGD(0.1), [-4.0, 1.0], 50).loss[41:51].mean()
+    assert np.isclose(noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 50, 0.0, seeds=3, tail=10), expected)
+    noisy = noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 300, 1.0, seeds=50, tail=100)
+    # Stationary loss of SGD with noise σ² on curvature h: E[½ h x²] = ½ h·η σ²/(h(2 − ηh)) per axis.
+    stationary = sum(0.5 * 0.1 * 1.0 / (2 - 0.1 * h) for h in (0.2, 4.0))
+    assert abs(noisy - stationary) < 0.25 * stationary
+
+
+def test_clearly_smaller():
+    assert clearly_smaller([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])
+    assert not clearly_smaller([1.0, 1.5, 0.5], [1.2, 1.7, 0.7])
+    with pytest.raises(ValueError, match="two values"):
+        clearly_smaller([1.0], [2.0])
+
+
+def test_dropout_zero_equals_the_plain_mlp_and_dropout_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    params = mlp.init_params(0, sizes=(6, 5, 3), dtype=np.float64)
+    x, y = rng.random((4, 6)), np.array([0, 2, 1, 2])
+    loss, grads = mlp_loss_and_grads_dropout(params, x, y, 0.0, np.random.default_rng(1))
+    ref_loss, ref_grads, _ = mlp.loss_and_grads(params, x, y)
+    assert np.isclose(loss, ref_loss)
+    np.testing.assert_allclose(grads["hidden"]["kernel"], ref_grads["hidden"]["kernel"])
+    # With dropout, the same mask (same rng seed) makes the loss a smooth function of a weight.
+    loss, grads = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
+    h = 1e-6
+    params["output"]["kernel"][1, 2] += h
+    up, _ = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
+    params["output"]["kernel"][1, 2] -= 2 * h
+    down, _ = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
+    assert np.isclose((up - down) / (2 * h), grads["output"]["kernel"][1, 2], rtol=1e-5, atol=1e-9)
+
+
+def test_train_mnist_on_a_tiny_separable_set():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 5)
+    images = (rng.random((50, 784)) * 0.05).astype(np.float32)
+    for c in range(10):
+        images[labels == c, 70 * c:70 * c + 70] = 1.0   # a bright block of 70 pixels per class
+    run = train_mnist(RMSprop(0.01), (images, labels), (images, labels), epochs=20, batch_size=10, seed=0, hidden_units=16)
+    assert run.train_accuracy == 1.0 and run.gap == 0.0
+    with pytest.raises(ValueError, match="dropout"):
+        train_mnist(RMSprop(0.01), (images, labels), (images, labels), epochs=1, batch_size=10, seed=0, dropout=1.0)
+
+
+def test_default_decay_rates_come_from_the_presets():
+    rates = default_decay_rates()
+    assert rates["keras"] == 0.9 and rates["torch"] == 0.99 and rates["graves2013"] == 0.95
+
+
+# ----------------------------------------------------------------------------- sparse
+
+
+def test_rare_feature_data_rates_and_labels():
+    data = rare_feature_data(0, n=20000, n_common=3, n_rare=2, common_rate=0.3, rare_rate=0.01)
+    rates = data.features.mean(axis=0)
+    assert np.all(np.abs(rates[:3] - 0.3) < 0.02) and np.all(np.abs(rates[3:] - 0.01) < 0.003)
+    np.testing.assert_array_equal(data.rare, [False, False, False, True, True])
+    again = rare_feature_data(0, n=20000, n_common=3, n_rare=2, common_rate=0.3, rare_rate=0.01)
+    np.testing.assert_array_equal(data.labels, again.labels)
+    with pytest.raises(ValueError, match="rare_rate"):
+        rare_feature_data(0, rare_rate=0.0)
+
+
+def test_logistic_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    x, y, w = rng.random((30, 4)), (rng.random(30) < 0.5).astype(float), rng.standard_normal(4)
+    _, grad = logistic_loss_and_grad(w, x, y)
+    for i in range(4):
+        e = np.zeros(4)
+        e[i] = 1e-6
+        numeric = (logistic_loss_and_grad(w + e, x, y)[0] - logistic_loss_and_grad(w - e, x, y)[0]) / 2e-6
+        assert np.isclose(grad[i], numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_train_logistic_recovers_the_common_weights():
+    data = rare_feature_data(1, n=5000, n_common=5, n_rare=5)
+    run = train_logistic(data, SGD(1.0), epochs=5, batch_size=50, seed=0)
+    assert run.common_error < 0.3          # well estimated from ~1500 examples each
+    assert run.rare_error > run.common_error  # rare features: ~50 examples each, and slow steps
+    with pytest.raises(ValueError, match="epochs"):
+        train_logistic(data, SGD(1.0), epochs=0, batch_size=50, seed=0)
