@@ -113,14 +113,7 @@ def step_model(variant: str, itemsize: int = 4) -> StepModel:
 
 def median_time(step: Callable[[], object], repeats: int, warmup: int = 3) -> float:
     """The median wall time of ``step()`` in seconds, after ``warmup`` untimed calls."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(_timings(step, repeats, warmup))
 
 
 def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]:
@@ -191,11 +184,26 @@ def repeats_for(n: int, budget_seconds: float = 0.3, minimum: int = 5, maximum: 
     return int(min(maximum, max(minimum, guess)))
 
 
+def _timings(step: Callable[[], object], repeats: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def measure(sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *, repeats: int | None = None,
             warmup: int = 3) -> list[dict]:
     """Time every implementation, variant and size; one record per (size, variant).
 
-    A record: ``{"n", "variant", "bytes", "bound_ms", "bound_threads", "ms": {impl: ms}}``.
+    Each implementation runs its repeats back to back (after ``warmup`` untimed steps):
+    PyTorch and TensorFlow keep their worker threads spinning for a while after a kernel,
+    so interleaving the implementations would make each one pay for the previous one's
+    threads. A record: ``{"n", "variant", "bytes", "repeats", "bound_ms", "bound_threads",
+    "ms": {impl: median ms}, "best_ms": {impl: fastest ms}}``.
     """
     records = []
     for n in sizes:
@@ -203,13 +211,13 @@ def measure(sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *,
             reps = repeats or repeats_for(n)
             n_bytes = step_model(variant).bytes * n
             bound, threads = bound_time(n_bytes, reps, warmup)
-            times = {}
+            medians, fastest = {}, {}
             for implementation in implementations:
-                step = make_step(implementation, variant, n)
-                times[implementation] = 1e3 * median_time(step, reps, warmup)
-                del step
+                times = _timings(make_step(implementation, variant, n), reps, warmup)
+                medians[implementation] = 1e3 * statistics.median(times)
+                fastest[implementation] = 1e3 * min(times)
             records.append({"n": int(n), "variant": variant, "bytes": int(n_bytes), "repeats": reps,
-                            "bound_ms": 1e3 * bound, "bound_threads": threads, "ms": times})
+                            "bound_ms": 1e3 * bound, "bound_threads": threads, "ms": medians, "best_ms": fastest})
     return records
 
 
@@ -243,24 +251,27 @@ def format_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
     return "\n".join(lines)
 
 
-def markdown_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
-    """The measurements as a Markdown table: ms per step and the ratio to the bound."""
-    head = "| N | variant | bound (ms) | " + " | ".join(implementations) + " |"
-    lines = [head, "|" + "---|" * (3 + len(implementations))]
-    for r in records:
-        cells = " | ".join(f"{r['ms'][name]:.3g} ({r['ms'][name] / r['bound_ms']:.1f}×)" for name in implementations)
-        lines.append(f"| {r['n']:.0e} | {r['variant']} | {r['bound_ms']:.3g} | {cells} |")
-    return "\n".join(lines)
+def _html(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{cell}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def html_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
+    """The measurements as an HTML table: ms per step and, in brackets, the ratio to the bound."""
+    rows = [[f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.3g}"]
+            + [f"{r['ms'][name]:.3g} ({r['ms'][name] / r['bound_ms']:.1f}×)" for name in implementations]
+            for r in records]
+    return _html(["N", "variant", "bound (ms)", *implementations], rows)
 
 
 def model_table(models: list[StepModel]) -> str:
-    """The per-parameter model of each variant as a Markdown table."""
-    lines = ["| variant | arrays read | arrays written | bytes | operations (√ and ÷) | operations per byte "
-             "| bytes if every operation streams from memory |", "|---|---|---|---|---|---|---|"]
-    for m in models:
-        lines.append(f"| {m.variant} | {m.arrays_read} | {m.arrays_written} | {m.bytes} | {m.operations} "
-                     f"({m.sqrt_and_divide}) | {m.intensity:.2f} | {m.unfused_bytes} |")
-    return "\n".join(lines)
+    """The per-parameter model of each variant as an HTML table."""
+    header = ["variant", "arrays read", "arrays written", "bytes", "operations (of them √ and ÷)",
+              "operations per byte", "bytes if every operation streams from memory"]
+    rows = [[m.variant, m.arrays_read, m.arrays_written, m.bytes, f"{m.operations} ({m.sqrt_and_divide})",
+             f"{m.intensity:.2f}", m.unfused_bytes] for m in models]
+    return _html(header, rows)
 
 
 IMPLEMENTATION_STYLES = {
@@ -286,5 +297,5 @@ def plot_times(records: list[dict], axes, implementations=IMPLEMENTATIONS) -> No
     axes[0].set_ylabel("time per step (ms, log scale)")
 
 
-__all__ = ["markdown_table", "model_table", "plot_times", "VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
+__all__ = ["html_table", "model_table", "plot_times", "VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
            "make_step", "measure", "peak_step_memory", "format_table", "repeats_for"]

@@ -86,16 +86,16 @@ def test_bad_names_are_rejected(call, match):
         call()
 
 
-def test_markdown_tables_and_plot():
+def test_html_tables_and_plot():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     records = [{"n": n, "variant": v, "bytes": 20 * n, "bound_ms": 1.0, "bound_threads": 1,
                 "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS}} for n in (10, 100) for v in ("plain", "centered")]
-    table = stepcost.markdown_table(records)
-    assert table.count("\n") == 1 + len(records) and "2 (2.0×)" in table
+    table = stepcost.html_table(records)
+    assert table.count("<tr>") == 1 + len(records) and "<td>2 (2.0×)</td>" in table
     models = stepcost.model_table([stepcost.step_model(v) for v in stepcost.VARIANTS])
-    assert "| plain | 3 | 2 | 20 | 9 (2) | 0.45 |" in models
+    assert "<td>plain</td><td>3</td><td>2</td><td>20</td><td>9 (2)</td><td>0.45</td>" in models
     fig, axes = plt.subplots(1, 2)
     stepcost.plot_times(records, axes)
     assert len(axes[0].lines) == len(stepcost.IMPLEMENTATIONS) + 1 and axes[1].get_title() == "centered"
