@@ -27,8 +27,10 @@ $(STAMP): requirements.txt requirements-conformance.txt pyproject.toml
 # The executed book, in _build/html.
 book: setup build-book
 
+# MPLBACKEND=Agg (exported above) would reach the kernels and stop plt.show() from putting
+# any figure in the page; unset here, ipykernel chooses its inline backend.
 build-book:
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	env -u MPLBACKEND $(BIN)/jupyter-book build . -W -n --keep-going
 
 # Every test: unit, property and conformance tests, every chapter executed by nbmake,
 # then the book built with warnings as errors. --durations=0 with --durations-min=1.0 lists
