@@ -56,6 +56,7 @@ class Coefficients(NamedTuple):
     weight_decay: Any         # wd; None when wd = 0
     correction: Any           # 1 − ρ^(step+1) with bias correction; None otherwise
     momentum: Any             # μ; None without momentum
+    zero_epsilon: Any = False  # ε == 0 (decided on the exact value, before any rounding)
 
 
 def step_coefficients(optimizer: RMSprop, step: int) -> Coefficients:
@@ -69,6 +70,7 @@ def step_coefficients(optimizer: RMSprop, step: int) -> Coefficients:
         weight_decay=optimizer.weight_decay or None,
         correction=1 - rho ** (step + 1) if optimizer.bias_correction else None,
         momentum=optimizer.momentum if optimizer.momentum > 0 else None,
+        zero_epsilon=optimizer.epsilon == 0,
     )
 
 
@@ -118,11 +120,10 @@ def rmsprop_step_(optimizer: RMSprop, c: Coefficients, theta, g, v, m, b, t, u, 
     else:
         np.sqrt(second_moment, out=t)
         np.add(t, c.epsilon, out=t)
-    zero_epsilon = c.epsilon == 0
-    if zero_epsilon is True or (zero_epsilon is not False and np.any(zero_epsilon)):
+    if c.zero_epsilon is True or (c.zero_epsilon is not False and np.any(c.zero_epsilon)):
         # As leaf_update: with ε = 0 a zero denominator (a coordinate that has only seen zero
         # gradients) becomes ∞, so that g/∞ = 0 instead of 0/0.
-        np.copyto(t, np.inf, where=(t == 0) & zero_epsilon)
+        np.copyto(t, np.inf, where=(t == 0) & c.zero_epsilon)
 
     if b is None or optimizer.lr_in_momentum:           # increment = (η·g) / den, into t
         np.multiply(g, c.learning_rate, out=u)
@@ -327,14 +328,21 @@ class InPlaceRMSprop:
 
     def _run(self, worker: int, counter, blocks, leaves, coefficients: Coefficients) -> None:
         """Take blocks from the shared counter until none is left; step each one."""
+        typed = {}
         for position in counter:
             if position >= len(blocks):
                 return
             index, start, stop = blocks[position]
             theta, g, v, m, b = leaves[index]
+            if theta.dtype not in typed:
+                # A NumPy scalar of θ's dtype holds exactly the value NumPy would round a Python
+                # float to, and spares every ufunc call the promotion of a Python scalar.
+                typed[theta.dtype] = coefficients._replace(**{
+                    name: theta.dtype.type(value) for name, value in coefficients._asdict().items()
+                    if value is not None and name != "zero_epsilon"})
             t, u, w = (s[: stop - start] for s in self._scratch_for(worker, theta.dtype))
             rmsprop_step_(
-                self.optimizer, coefficients,
+                self.optimizer, typed[theta.dtype],
                 theta[start:stop], g[start:stop], v[start:stop],
                 None if m is None else m[start:stop], None if b is None else b[start:stop],
                 t, u, w,

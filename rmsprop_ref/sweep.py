@@ -168,7 +168,8 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
             correction = column(np.array([1 - float(r) ** (step + 1) for r in unique_rhos])[rho_index])
         return Coefficients(learning_rate=column(lr_d), rho=column(rho_d), one_minus_rho=column(1 - rho_d),
                             epsilon=column(eps_d), weight_decay=optimizer.weight_decay or None, correction=correction,
-                            momentum=optimizer.momentum if optimizer.momentum > 0 else None)
+                            momentum=optimizer.momentum if optimizer.momentum > 0 else None,
+                            zero_epsilon=(eps_d == 0).reshape(n, 1) if np.any(eps_d == 0) else False)
 
     constant = coefficients(0)
     noise = None
