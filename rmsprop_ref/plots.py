@@ -161,28 +161,31 @@ def learning_rate_sweep(searches, *, ax=None):
     """Each search's score against η (log–log); a diverged η is an × on the top edge, the best a ring.
 
     ``searches`` are :class:`rmsprop_ref.run.LearningRateSearch` results. The y axis is the final
-    loss, or the steps to reach the target loss when the searches were run with one.
+    loss, or the steps to reach the target loss when the searches were run with one. A score of
+    exactly 0 cannot sit on a log axis: it is drawn as a ▼ on the bottom edge.
     """
     ax = _axes(ax)
-    finite_scores = [s.scores[np.isfinite(s.scores)] for s in searches]
-    finite_scores = np.concatenate([f for f in finite_scores if f.size] or [np.array([1.0])])
-    positive = finite_scores[finite_scores > 0]
+    scores = np.concatenate([s.scores for s in searches]) if searches else np.array([1.0])
+    positive = scores[np.isfinite(scores) & (scores > 0)]
     top = positive.max() * 3 if positive.size else 1.0
+    bottom = positive.min() / 3 if positive.size else 0.1
     for search in searches:
         color = color_for(search.label)
-        finite = np.isfinite(search.scores)
-        ax.plot(search.learning_rates[finite], search.scores[finite], marker="o", markersize=4, color=color,
-                label=search.label)
-        if np.any(~finite):
-            ax.plot(search.learning_rates[~finite], np.full((~finite).sum(), top), marker="x", linestyle="none",
-                    markersize=8, markeredgewidth=2, color=color)
-        if np.isfinite(search.scores[search.best_index]):
-            ax.plot(search.best_learning_rate, search.scores[search.best_index], marker="o", markersize=12,
+        rates, values = search.learning_rates, search.scores
+        drawn = np.isfinite(values) & (values > 0)
+        ax.plot(rates[drawn], values[drawn], marker="o", markersize=4, color=color, label=search.label)
+        for mask, level, marker in ((~np.isfinite(values), top, "x"), (values == 0, bottom, "v")):
+            if np.any(mask):
+                ax.plot(rates[mask], np.full(mask.sum(), level), marker=marker, linestyle="none",
+                        markersize=8, markeredgewidth=2, color=color)
+        best = search.scores[search.best_index]
+        if np.isfinite(best):
+            ax.plot(search.best_learning_rate, best if best > 0 else bottom, marker="o", markersize=12,
                     markerfacecolor="none", markeredgewidth=2, color=color, linestyle="none")
     target = searches[0].target_loss if searches else None
     ylabel = "final loss (log scale)" if target is None else f"steps to reach loss {target:g} (log scale)"
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set(xlabel="learning rate η (log scale)", ylabel=ylabel)
-    ax.legend(loc="best", title="× = diverged or never reached, ○ = chosen", title_fontsize=8)
+    ax.legend(loc="best", title="× diverged or never reached, ▼ exactly 0, ○ chosen", title_fontsize=8)
     return ax

@@ -100,3 +100,17 @@ def test_learning_rate_sweep_marks_diverged_rates_and_the_choice():
     assert len(crosses) == 1 and crosses[0].get_xdata()[0] == 1.0
     target = search_learning_rate(problem, lambda lr: SGD(lr), [0.1, 0.3], [1.0, 1.0], 50, target_loss=1e-3, label="SGD")
     assert "steps to reach loss 0.001" in plots.learning_rate_sweep([target]).get_ylabel()
+
+
+def test_learning_rate_sweep_draws_exact_zeros_on_the_bottom_edge():
+    from rmsprop_ref.problems import Quadratic
+
+    # SGD on ½x² with η = 1 lands exactly on 0; η = 0.5 does not.
+    search = search_learning_rate(Quadratic((1.0,)), lambda lr: SGD(lr), [0.5, 1.0], [1.0], 5, label="SGD")
+    assert search.scores[1] == 0.0
+    ax = plots.learning_rate_sweep([search])
+    triangles = [line for line in ax.get_lines() if line.get_marker() == "v"]
+    assert len(triangles) == 1 and triangles[0].get_xdata()[0] == 1.0
+    assert triangles[0].get_ydata()[0] == pytest.approx(search.scores[0] / 3)
+    curve = [line for line in ax.get_lines() if line.get_label() == "SGD"][0]
+    np.testing.assert_array_equal(curve.get_xdata(), [0.5])
