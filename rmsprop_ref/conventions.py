@@ -161,16 +161,19 @@ class Translation:
         """The recipe as Markdown: source call, target call, whether it is exact, what differs."""
         verdict = "exact" if self.exact else "not exact"
         lines = [f"**{NAMES[self.source]} → {NAMES[self.target]}** ({verdict}). From `{_call(self.source, self.settings)}`:",
-                 "", "```python", self.call(), "```", ""]
+                 "", "```python", _call(self.target, self.kwargs, width=72), "```", ""]
         lines += [f"- {text}" for text in self.differences]
         lines += [f"- Note: {text}" for text in self.notes]
         return "\n".join(lines).rstrip() + "\n"
 
 
-def _call(framework: str, kwargs: Mapping[str, Any]) -> str:
-    args = ", ".join(f"{k}={_literal(v)}" for k, v in kwargs.items())
-    first = "params" + (", " if args else "") if framework == "torch" else ""
-    return f"{CONSTRUCTORS[framework]}({first}{args})"
+def _call(framework: str, kwargs: Mapping[str, Any], width: int | None = None) -> str:
+    """The constructor call as source; longer than ``width``, one argument per line."""
+    args = (["params"] if framework == "torch" else []) + [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    one_line = f"{CONSTRUCTORS[framework]}({', '.join(args)})"
+    if width is None or len(one_line) <= width:
+        return one_line
+    return f"{CONSTRUCTORS[framework]}(\n" + "".join(f"    {arg},\n" for arg in args) + ")"
 
 
 def _literal(value: Any) -> str:

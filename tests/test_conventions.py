@@ -270,7 +270,8 @@ def test_markdown_recipe_states_both_calls_and_the_differences():
     text = translate({"learning_rate": 0.001}, "tf1", "keras").markdown()
     assert "**TF1 → Keras** (not exact)" in text
     assert "`tf.compat.v1.train.RMSPropOptimizer(learning_rate=0.001)`" in text
-    assert "keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9, epsilon=1e-10" in text
+    assert "keras.optimizers.RMSprop(\n    learning_rate=0.001,\n    rho=0.9,\n    epsilon=1e-10,\n" in text
+    assert translate({}, "keras", "optax").call().startswith("optax.rmsprop(learning_rate=0.001, decay=0.9, eps=1e-07")
     assert "- v starts at 1 in TF1" in text
 
 
