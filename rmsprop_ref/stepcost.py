@@ -89,9 +89,10 @@ class StepModel:
         return self.operations / self.bytes
 
 
-def step_model(variant: str, itemsize: int = 4) -> StepModel:
-    """Count the traffic and the operations of one step of ``variant``."""
-    optimizer = optimizer_for(variant)
+def step_model(variant: str | RMSprop, itemsize: int = 4) -> StepModel:
+    """Count the traffic and the operations of one step of ``variant`` (a name or an RMSprop)."""
+    optimizer = variant if isinstance(variant, RMSprop) else optimizer_for(variant)
+    variant = variant if isinstance(variant, str) else repr(optimizer)
     arrays = [np.ones(4).view(_Counting) for _ in range(8)]
     theta, g, v, m, b, t, u, w = arrays
     m = m if optimizer.centered else None

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rmsprop_ref import stepcost
+from rmsprop_ref import RMSprop, stepcost
 
 
 @pytest.mark.parametrize("variant, read, written, operations", [
@@ -25,6 +25,18 @@ def test_step_model_counts(variant, read, written, operations):
     # Unfused, each operation streams at least its result and one operand: ≥ 8 bytes each.
     assert model.unfused_bytes >= 8 * operations > model.bytes
     assert stepcost.step_model(variant, itemsize=8).bytes == 2 * model.bytes
+
+
+def test_step_model_of_any_rmsprop():
+    # Centered with momentum: reads θ, g, v, m, b and writes all but g; the centered step's 14
+    # operations plus the buffer's two (μ·b and +). The chapter's first exercise.
+    model = stepcost.step_model(RMSprop(centered=True, momentum=0.9))
+    assert (model.bytes, model.operations) == (36, 16)
+    assert round(model.intensity, 2) == 0.44
+    # Nesterov adds two operations (μ·b and +) and no bytes.
+    nesterov = stepcost.step_model(RMSprop(momentum=0.9, nesterov=True))
+    assert nesterov.operations == stepcost.step_model("momentum").operations + 2
+    assert nesterov.bytes == 28
 
 
 def test_median_time_calls_warmup_plus_repeats():

@@ -146,3 +146,13 @@ def test_zero_epsilon_on_the_grid_matches_the_loop():
     result = sweep(QUADRATIC, [0.0, 1.0], 30, learning_rate=[0.01, 0.1], rho=0.9, epsilon=[0.0, 1e-7])
     assert np.all(np.isfinite(result.loss))
     assert_rows_match_minimize(result, QUADRATIC, [0.0, 1.0], 30)
+
+
+def test_smallest_learning_rate_that_arrives_in_time():
+    # The chapter's exercise: on ρ = 0.9, which η first gets f below 1e-2 within 200 steps?
+    # x₁ must travel from −4 to within √(0.01/0.1) ≈ 0.32 of 0 at about η per step, so η ≳ 3.7/200.
+    result = sweep(QUADRATIC, X0, 200, learning_rate=np.geomspace(1e-3, 1, 40), rho=0.9)
+    hits = result.first_step_below(1e-2)[:, 0, 0, 0]
+    first = np.flatnonzero(hits >= 0)[0]
+    assert 0.018 <= result.learning_rate[first] <= 0.025 and 150 < hits[first] <= 200
+    assert np.all(hits[first:] >= 0)   # every larger η gets there too
