@@ -65,3 +65,32 @@ def fit_first_batches(model, optimizer, images: np.ndarray, labels: np.ndarray, 
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
     model.fit(images[:count], labels[:count], epochs=1, batch_size=batch_size, shuffle=False, verbose=0)
     return model
+
+
+def plot_histories(histories: dict[str, dict], colors: dict[str, str | None] | None = None, axes=None):
+    """Loss and accuracy per epoch, training (solid) and test (dashed), one colour per run.
+
+    ``histories`` maps a label to a Keras-style history dict (``loss``, ``accuracy``,
+    ``val_loss``, ``val_accuracy``), from Keras's ``fit`` or :func:`rmsprop_ref.mlp.fit`.
+    Returns the two axes (loss on a log scale, accuracy).
+    """
+    import matplotlib.pyplot as plt
+
+    from .plots import DOUBLE_WIDTH, color_for
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=DOUBLE_WIDTH)
+    colors = colors or {}
+    for label, history in histories.items():
+        color = colors.get(label, color_for(label))
+        epochs = np.arange(1, len(history["loss"]) + 1)
+        for ax, key in zip(axes, ("loss", "accuracy")):
+            ax.plot(epochs, history[key], color=color, marker="o", markersize=3, label=f"{label}, train")
+            ax.plot(epochs, history[f"val_{key}"], color=color, marker="s", markersize=3, linestyle="--",
+                    label=f"{label}, test")
+    axes[0].set(xlabel="epoch", ylabel="cross-entropy (log scale)", yscale="log")
+    axes[1].set(xlabel="epoch", ylabel="accuracy")
+    for ax in axes:
+        ax.set_xticks(epochs)
+    axes[1].legend(loc="lower right", fontsize=7)
+    return axes

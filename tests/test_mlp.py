@@ -209,3 +209,24 @@ def test_twin_matches_keras_forward_pass_and_rmsprop_steps():
         params, state = opt.update(params, mlp.loss_and_grads(params, images[index], labels[index])[1], state)
     for ours, theirs in zip(mlp.params_to_keras_weights(params), model.get_weights()):
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
+
+
+def test_effective_step_sizes_are_gradient_magnitudes_for_sgd_and_bounded_for_rmsprop():
+    rng = np.random.default_rng(4)
+    images, labels = random_batch(rng, 32, 784)
+    params = mlp.init_params(0)
+    _, grads, _ = mlp.loss_and_grads(params, images.astype(np.float32), labels)
+    sgd = SGD(0.5)
+    after, _ = sgd.update(params, grads, sgd.init(params))
+    sizes = mlp.effective_step_sizes(params, after, 0.5)
+    assert list(sizes) == ["hidden kernel W₁", "hidden bias b₁", "output kernel W₂", "output bias b₂"]
+    np.testing.assert_allclose(sizes["output bias b₂"], np.abs(grads["output"]["bias"]), rtol=1e-4, atol=1e-7)
+    rms = RMSprop.preset("keras", epsilon=1e-20)  # ε ≪ g² (ε = 0 would make 0/0 where g = 0)
+    after, _ = rms.update(params, grads, rms.init(params))
+    first = np.concatenate(list(mlp.effective_step_sizes(params, after, 0.001).values()))
+    g = np.abs(np.concatenate([grads[layer][part].ravel() for layer in mlp.LAYERS for part in ("kernel", "bias")]))
+    # the first step from v = 0 with ε ≈ 0 is η·sign(g)/√(1 − ρ) in every coordinate with g² ≫ ε
+    np.testing.assert_allclose(first[g > 1e-8], 1 / np.sqrt(0.1), rtol=1e-3)
+    assert np.all(first <= 1 / np.sqrt(0.1) * (1 + 1e-3)) and np.all(first[g == 0] == 0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        mlp.effective_step_sizes(params, after, 0.0)
