@@ -258,10 +258,13 @@ def _html(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def html_table(records: list[dict], implementations=IMPLEMENTATIONS) -> str:
-    """The measurements as an HTML table: ms per step and, in brackets, the ratio to the bound."""
+def html_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str = "ms") -> str:
+    """The measurements as an HTML table: ms per step and, in brackets, the ratio to the bound.
+
+    ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats.
+    """
     rows = [[f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.3g}"]
-            + [f"{r['ms'][name]:.3g} ({r['ms'][name] / r['bound_ms']:.1f}×)" for name in implementations]
+            + [f"{r[key][name]:.3g} ({r[key][name] / r['bound_ms']:.1f}×)" for name in implementations]
             for r in records]
     return _html(["N", "variant", "bound (ms)", *implementations], rows)
 
@@ -284,14 +287,17 @@ IMPLEMENTATION_STYLES = {
 }
 
 
-def plot_times(records: list[dict], axes, implementations=IMPLEMENTATIONS) -> None:
-    """One panel per variant: ms per step against N (log-log), the bound as a dashed line."""
+def plot_times(records: list[dict], axes, implementations=IMPLEMENTATIONS, key: str = "ms") -> None:
+    """One panel per variant: ms per step against N (log-log), the bound as a dashed line.
+
+    ``key``: ``"ms"`` to plot the medians, ``"best_ms"`` the fastest repeats.
+    """
     variants = list(dict.fromkeys(r["variant"] for r in records))
     for ax, variant in zip(axes, variants):
         rows = sorted((r for r in records if r["variant"] == variant), key=lambda r: r["n"])
         sizes = [r["n"] for r in rows]
         for name in implementations:
-            ax.loglog(sizes, [r["ms"][name] for r in rows], label=name, **IMPLEMENTATION_STYLES[name])
+            ax.loglog(sizes, [r[key][name] for r in rows], label=name, **IMPLEMENTATION_STYLES[name])
         ax.loglog(sizes, [r["bound_ms"] for r in rows], "k--", label="bound (copy the bytes)")
         ax.set_title(variant)
         ax.set_xlabel("parameters N (float32)")

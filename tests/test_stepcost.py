@@ -103,9 +103,11 @@ def test_html_tables_and_plot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     records = [{"n": n, "variant": v, "bytes": 20 * n, "bound_ms": 1.0, "bound_threads": 1,
-                "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS}} for n in (10, 100) for v in ("plain", "centered")]
+                "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS},
+                "best_ms": {name: 1.5 for name in stepcost.IMPLEMENTATIONS}} for n in (10, 100) for v in ("plain", "centered")]
     table = stepcost.html_table(records)
     assert table.count("<tr>") == 1 + len(records) and "<td>2 (2.0×)</td>" in table
+    assert "<td>1.5 (1.5×)</td>" in stepcost.html_table(records, key="best_ms")
     models = stepcost.model_table([stepcost.step_model(v) for v in stepcost.VARIANTS])
     assert "<td>plain</td><td>3</td><td>2</td><td>20</td><td>9 (2)</td><td>0.45</td>" in models
     fig, axes = plt.subplots(1, 2)
