@@ -13,6 +13,9 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
   `\\(`, `$\\eta$`, ...) is left in the text outside code;
 * every image has loaded (naturalWidth > 0), and every image a notebook cell produced is in
   a numbered figure with a caption;
+* every figure a notebook declares (a cell's ``mystnb.figure.name``) is on its page, with its
+  image and caption: a cell whose plot was never drawn (e.g. under a non-inline matplotlib
+  backend) leaves no output and would otherwise vanish silently;
 * every internal link resolves to a file of the build, and its #fragment to an id on that page;
 * no cell output shows a traceback, except in a cell tagged raises-exception;
 * a notebook page offers the Colab and Binder launch buttons for the repository named in
@@ -151,6 +154,17 @@ def redirect_target(path: pathlib.Path) -> str | None:
     return match.group(1) if match else None
 
 
+def declared_figures(notebook_path: pathlib.Path) -> list[str]:
+    """The figure names a notebook's cells declare in their metadata (mystnb.figure.name)."""
+    notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+    names = []
+    for cell in notebook.get("cells", []):
+        figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
+        if cell.get("cell_type") == "code" and figure.get("name"):
+            names.append(figure["name"])
+    return names
+
+
 def expected_launch_links(config: dict, page: str) -> dict[str, str]:
     """The Colab and Binder URLs sphinx-book-theme should put on a notebook page."""
     repository = config.get("repository", {})
@@ -265,6 +279,19 @@ return {
 """
 
 
+FIGURES_ON_PAGE = r"""
+return arguments[0].map(function (name) {
+  var figure = document.getElementById(name);
+  if (!figure) return name + ': not on the page (the cell drew no image)';
+  var image = figure.querySelector('img');
+  if (!image || !(image.complete && image.naturalWidth > 0)) return name + ': no image';
+  var caption = figure.querySelector('figcaption');
+  if (!caption || !caption.textContent.trim()) return name + ': no caption';
+  return null;
+}).filter(function (problem) { return problem !== null; });
+"""
+
+
 @dataclasses.dataclass
 class PageResult:
     page: str
@@ -360,7 +387,12 @@ def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: 
         if error:
             problems.append(error)
 
-    if config is not None and (html_root / "_sources" / (page[: -len(".html")] + ".ipynb")).is_file():
+    source = html_root / "_sources" / (page[: -len(".html")] + ".ipynb")
+    figures = declared_figures(source) if source.is_file() else []
+    if figures:
+        problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
+
+    if config is not None and source.is_file():
         for name, expected in expected_launch_links(config, page).items():
             if expected not in facts["links"]:
                 problems.append(f"no {name} launch button (expected a link to {expected})")
@@ -376,7 +408,7 @@ def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: 
         )
 
     summary = (
-        f"maths {facts['mjxContainers']}, images {len(facts['images'])}, links {len(checked)}"
+        f"maths {facts['mjxContainers']}, images {len(facts['images'])}, figures {len(figures)}, links {len(checked)}"
         + (f", Korean {hangul['chars'][:4]} drawn" if hangul else "")
     )
     return PageResult(page, problems, summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import pathlib
 import shutil
 import sys
@@ -129,10 +130,17 @@ def site(tmp_path_factory):
         ),
     )
     write_page(root, "book/untypeset.html", body='<p><span class="math">\\(y^2\\)</span></p>')
-    # A notebook page (its .ipynb is in _sources) without launch or download buttons.
-    write_page(root, "book/notebook.html", body="<p>No buttons.</p>")
+    # A notebook page (its .ipynb is in _sources) without launch or download buttons, which
+    # shows one of the two figures its cells declare.
+    write_page(root, "book/notebook.html", body=(
+        '<figure id="fig-drawn"><img src="../_images/plot.png"><figcaption>Drawn.</figcaption></figure>'
+    ))
     (root / "_sources" / "book").mkdir(parents=True)
-    (root / "_sources" / "book" / "notebook.ipynb").write_text("{}")
+    figure_cell = lambda name: {"cell_type": "code", "source": "plt.show()", "outputs": [],
+                                "metadata": {"mystnb": {"figure": {"caption": "c", "name": name}}}}
+    (root / "_sources" / "book" / "notebook.ipynb").write_text(
+        json.dumps({"cells": [figure_cell("fig-drawn"), figure_cell("fig-never-drawn")]})
+    )
 
     shots = tmp_path_factory.mktemp("screenshots")
     results = site_check.check_site(root, CONFIG, screenshots=shots, search=False)
@@ -180,6 +188,12 @@ def test_cell_errors_are_caught_unless_the_cell_expects_them(site):
 
 def test_requests_off_the_machine_are_caught(site):
     assert "request leaves the machine: https://example.invalid/remote.png" in problems(site, "book/broken.html")
+
+
+def test_figures_a_notebook_declares_must_be_on_its_page(site):
+    text = problems(site, "book/notebook.html")
+    assert "figure fig-never-drawn: not on the page" in text
+    assert "fig-drawn:" not in text
 
 
 def test_notebook_pages_need_launch_and_download_buttons(site):
