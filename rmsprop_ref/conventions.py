@@ -33,11 +33,15 @@ Two translations are not copies of a value:
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
+import numpy as np
+
+from . import mlp
 from .rmsprop import PRESETS, RMSprop
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
@@ -64,10 +68,9 @@ CONSTRUCTORS = {
     "optax": "optax.rmsprop",
 }
 
-# rmsprop_ref.RMSprop's own defaults, for the options a preset leaves unset.
-_BASE = {"centered": False, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0,
-         "weight_decay_mode": "decoupled", "bias_correction": False, "lr_in_momentum": True,
-         "initial_accumulator": 0.0, "epsilon_in_sqrt": True}
+# rmsprop_ref.RMSprop's own defaults (read from its signature), for the options a preset leaves unset.
+_BASE = {name: parameter.default for name, parameter in inspect.signature(RMSprop.__init__).parameters.items()
+         if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
 
 
 # Other frameworks' names for an option, so an error can say how this framework spells it.
@@ -128,7 +131,6 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
         alias = f" ({option} is {NAMES[source]}'s {keyword!r})" if keyword != option else ""
         raise ValueError(f"{source} settings: {error}{alias}") from None
     return result
-
 
 
 # --------------------------------------------------------------------------- translation
@@ -268,7 +270,7 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
             f"by up to 1/√(1 − ρ) = {_g(1 / math.sqrt(1 - wanted['rho']))} times.")
 
     kwargs = {key: _framework_value(target, key, options[option]) for option, key in spelling.items()
-              if _worth_stating(target, key, options[option])}
+              if _worth_stating(key, options[option])}
     return Translation(source, target, MappingProxyType(kwargs), not differences, tuple(differences), tuple(notes),
                        MappingProxyType(dict(settings)))
 
@@ -288,8 +290,8 @@ def spell(framework: str, **options: Any) -> dict[str, Any]:
 def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
     src, tgt = NAMES[source], NAMES[target]
     decay, rate = wanted["weight_decay"], wanted["learning_rate"]
-    own = {"coupled": f"coupled L2 (g ← g + wd·θ before the RMS scaling)",
-           "decoupled": f"decoupled (θ ← θ − η·wd·θ, applied before the step)"}
+    own = {"coupled": "coupled L2 (g ← g + wd·θ before the RMS scaling)",
+           "decoupled": "decoupled (θ ← θ − η·wd·θ, applied before the step)"}
     what = f"{src}'s weight_decay={_g(decay)} is {own[wanted['weight_decay_mode']]}"
     if target in ("tf1", "optax"):
         theirs = f"{tgt}'s RMSprop has no weight decay"
@@ -313,7 +315,7 @@ def _framework_value(target: str, key: str, value: Any) -> Any:
     return float(value)
 
 
-def _worth_stating(target: str, key: str, value: Any) -> bool:
+def _worth_stating(key: str, value: Any) -> bool:
     """Always state η, ρ, ε, momentum, centered (and ε placement in Optax); the rest when set."""
     if key in ("weight_decay", "initial_scale"):
         return value != 0
@@ -354,7 +356,7 @@ def conventions_table() -> list[dict[str, str]]:
         else:
             placement = "inside √" if s["epsilon_in_sqrt"] else "outside √"
         if "momentum" not in offers and s["momentum"] == 0:
-            lr_in_buffer = "no momentum"
+            lr_in_buffer = "–"
         else:
             lr_in_buffer = "inside" if s["lr_in_momentum"] else "outside"
         if "weight_decay" in offers:
@@ -374,7 +376,7 @@ def conventions_table() -> list[dict[str, str]]:
             "ε": _g(s["epsilon"]),
             "ε placement": placement,
             "v starts at": start,
-            "η and momentum buffer": lr_in_buffer,
+            "η in momentum buffer": lr_in_buffer,
             "weight decay": weight_decay,
             "centered": option("centered"),
             "Nesterov": option("nesterov"),
@@ -404,8 +406,8 @@ class MlpRun:
     """One optimizer's short run on the NumPy MLP: the batch loss and accuracy before every step,
     and the loss and accuracy on held-out data after the last one."""
 
-    batch_loss: "np.ndarray"
-    batch_accuracy: "np.ndarray"
+    batch_loss: np.ndarray
+    batch_accuracy: np.ndarray
     test_loss: float
     test_accuracy: float
 
@@ -417,9 +419,6 @@ def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, la
     Every optimizer sees the same mini-batches in the same order (one permutation drawn
     from ``seed``), so the runs differ only by the optimizer. ``test`` is ``(images, labels)``.
     """
-    import numpy as np
-
-    from . import mlp
 
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer; got {steps!r}")

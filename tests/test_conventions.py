@@ -74,7 +74,7 @@ def test_table_has_one_row_per_preset_with_the_known_conventions():
     assert (rows["keras"]["ε placement"], rows["torch"]["ε placement"]) == ("inside √", "outside √")
     assert rows["tf1"]["v starts at"] == "1" and rows["keras"]["v starts at"] == "0"
     assert (rows["keras"]["ρ"], rows["torch"]["ρ"]) == ("0.9", "0.99")
-    assert rows["torch"]["η and momentum buffer"] == "outside" and rows["keras"]["η and momentum buffer"] == "inside"
+    assert rows["torch"]["η in momentum buffer"] == "outside" and rows["keras"]["η in momentum buffer"] == "inside"
     assert (rows["torch"]["weight decay"], rows["keras"]["weight decay"], rows["tf1"]["weight decay"]) == (
         "coupled L2", "decoupled", "none")
     assert rows["optax"]["Nesterov"] == "option" and rows["keras"]["Nesterov"] == "no"
