@@ -10,6 +10,7 @@ real configuration to show that a cell that raises fails the build.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -136,9 +137,9 @@ def test_repository_url_appears_only_where_it_is_derived_or_checked(repository_u
     allowed = {"_config.yml", "CONTRIBUTING.md"}
     skip_dirs = {".git", ".venv", "_build", ".pytest_cache", ".hypothesis", "__pycache__", ".jupyter_cache"}
     offenders = []
-    for path in ROOT.rglob("*"):
+    for path in walk_files(ROOT, skip_dirs):
         relative = path.relative_to(ROOT)
-        if set(relative.parts) & skip_dirs or not path.is_file() or path.stat().st_size > 5_000_000:
+        if path.stat().st_size > 5_000_000:
             continue
         if relative.as_posix() in allowed or (relative.parent == pathlib.Path("book") and path.suffix == ".ipynb"):
             continue
@@ -149,6 +150,14 @@ def test_repository_url_appears_only_where_it_is_derived_or_checked(repository_u
         if repository_url.split("://", 1)[1] in text:
             offenders.append(relative.as_posix())
     assert offenders == [], f"the repository URL is written in {offenders}; derive it from _config.yml"
+
+
+def walk_files(root: pathlib.Path, skip_dirs: set[str]):
+    """Every file under root, not descending into skip_dirs (e.g. .venv)."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d not in skip_dirs]
+        for name in files:
+            yield pathlib.Path(folder) / name
 
 
 def contributing_setup_cell() -> str:
