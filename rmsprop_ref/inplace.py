@@ -20,6 +20,11 @@ in the core's cache across the ten or so passes; main memory sees each byte abou
 Blocks are shared between a few threads from a small persistent pool (NumPy releases the
 GIL inside its ufunc loops, so the threads really run at once).
 
+What remains between this path and the copy bound is arithmetic: NumPy cannot fuse the
+operations, so each one is still a loop over the block (in cache), and the square root alone
+costs several multiplications. On a two-core machine that, more than memory, is the limit;
+``benchmarks/step.py`` measures how close it gets.
+
 What it does not do: scan the gradients for nan/inf before the step (the pure ``update``
 does; the scan is one more pass over g). Pass ``check_finite=True`` to get the reference's
 ``FloatingPointError``, raised before anything is modified.
