@@ -7,9 +7,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-# Quiet TensorFlow's C++ start-up logging, and draw figures without a display.
+# Quiet TensorFlow's C++ start-up logging: the book build treats any stderr output of a cell
+# as a warning (and -W makes it an error). TF_ENABLE_ONEDNN_OPTS=0 also silences the oneDNN
+# notice that TensorFlow writes before its logging starts, and uses its standard kernels.
+# MPLBACKEND is deliberately left alone: Jupyter kernels need their inline backend to show
+# figures, and plain Python falls back to Agg without a display.
 export TF_CPP_MIN_LOG_LEVEL := 3
-export MPLBACKEND := Agg
+export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
 .PHONY: setup book test unit notebooks build-book site-check clean
