@@ -97,6 +97,16 @@ def faster(a: TunedRun, b: TunedRun) -> bool:
     return a.steps_to_target is not None
 
 
+def layer_update_ratio(problem: Problem, optimizer: Optimizer, x0, steps: int) -> float:
+    """Mean size of the first layer's updates over that of the last layer's, over ``steps`` steps.
+
+    Near 1: the optimizer moves every layer alike; far below 1: the first layer is frozen
+    (as plain gradient descent leaves it when its gradient vanishes).
+    """
+    norms = minimize(problem, optimizer, x0, steps).layer_update_norms.mean(axis=0)
+    return float(norms[0] / norms[-1])
+
+
 def largest_stable_learning_rate(problem: Problem, make_optimizer, x0, steps: int, learning_rates) -> float:
     """The largest η of the grid whose run does not diverge (0.0 if every one diverges)."""
     stable = [float(eta) for eta in learning_rates

@@ -17,6 +17,7 @@ from rmsprop_ref.claims import (
     effective_learning_rates,
     faster,
     largest_stable_learning_rate,
+    layer_update_ratio,
     mlp_loss_and_grads_dropout,
     noisy_final_loss,
     train_mnist,
@@ -163,3 +164,12 @@ def test_train_logistic_recovers_the_common_weights():
     assert run.rare_error > run.common_error  # rare features: ~50 examples each, and slow steps
     with pytest.raises(ValueError, match="epochs"):
         train_logistic(data, SGD(1.0), epochs=0, batch_size=50, seed=0)
+
+
+def test_layer_update_ratio_on_a_chain():
+    from rmsprop_ref.problems import SigmoidChain
+    chain, start = SigmoidChain(depth=4), np.tile([0.5, 0.0], 4)
+    # Plain gradient descent: the first layer's gradient is far smaller, so are its steps.
+    assert layer_update_ratio(chain, SGD(0.1), start, 5) < 0.1
+    # RMSprop with ε = 0 and a first step: every coordinate moves by η/√(1−ρ), so the ratio is 1.
+    assert np.isclose(layer_update_ratio(chain, RMSprop(0.01, epsilon=0.0), start, 1), 1.0)
