@@ -85,40 +85,40 @@ def test_softmax_cross_entropy_rejects_mismatched_labels():
         mlp.softmax_cross_entropy(np.zeros((3, 10)), np.zeros(4, dtype=int))
 
 
+def check_gradients_by_finite_differences(params, images, labels, pick, rtol):
+    """Compare loss_and_grads with central differences at the coordinates ``pick(array)`` yields."""
+    _, grads, _ = mlp.loss_and_grads(params, images, labels)
+
+    def loss_of():
+        return mlp.softmax_cross_entropy(mlp.forward(params, images)[0], labels)[0]
+
+    for layer in mlp.LAYERS:
+        for part in ("kernel", "bias"):
+            array = params[layer][part]
+            for index in pick(array):
+                assert grads[layer][part][index] == pytest.approx(
+                    numerical_gradient(loss_of, array, index), rel=rtol, abs=1e-9), (layer, part, index)
+
+
 def test_every_gradient_matches_finite_differences_small_network():
     rng = np.random.default_rng(0)
     params = mlp.init_params(seed=4, sizes=(7, 6, 4), dtype=np.float64)
     params["hidden"]["bias"] += rng.normal(scale=0.1, size=6)
     params["output"]["bias"] += rng.normal(scale=0.1, size=4)
     images, labels = random_batch(rng, 5, 7, classes=4)
-    _, grads, _ = mlp.loss_and_grads(params, images, labels)
-
-    def loss_of():
-        return mlp.softmax_cross_entropy(mlp.forward(params, images)[0], labels)[0]
-
-    for layer in mlp.LAYERS:
-        for part in ("kernel", "bias"):
-            array = params[layer][part]
-            numeric = np.array([numerical_gradient(loss_of, array, i) for i in np.ndindex(array.shape)])
-            np.testing.assert_allclose(grads[layer][part].ravel(), numeric, rtol=1e-6, atol=1e-9)
+    check_gradients_by_finite_differences(params, images, labels, lambda array: np.ndindex(array.shape), 1e-6)
 
 
 def test_gradients_of_the_full_size_network_match_finite_differences():
     rng = np.random.default_rng(1)
-    params = mlp.init_params(seed=5, dtype=np.float64)
     images, labels = random_batch(rng, 8, 784)
-    _, grads, _ = mlp.loss_and_grads(params, images, labels)
 
-    def loss_of():
-        return mlp.softmax_cross_entropy(mlp.forward(params, images)[0], labels)[0]
+    def some_coordinates(array):
+        flat = rng.choice(array.size, size=min(8, array.size), replace=False)
+        return [np.unravel_index(i, array.shape) for i in flat]
 
-    for layer in mlp.LAYERS:
-        for part in ("kernel", "bias"):
-            array = params[layer][part]
-            for flat in rng.choice(array.size, size=min(8, array.size), replace=False):
-                index = np.unravel_index(flat, array.shape)
-                assert grads[layer][part][index] == pytest.approx(
-                    numerical_gradient(loss_of, array, index), rel=1e-5, abs=1e-9)
+    check_gradients_by_finite_differences(mlp.init_params(seed=5, dtype=np.float64), images, labels,
+                                          some_coordinates, 1e-5)
 
 
 def test_float32_parameters_give_float32_gradients():
