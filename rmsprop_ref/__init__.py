@@ -10,7 +10,8 @@ Nothing here imports Keras, TensorFlow, PyTorch or JAX at import time.
 
 from .optimizers import SGD, Adagrad, Adam, Optimizer
 from .rmsprop import PRESETS, RMSprop
+from .amsgrad import AMSGrad
 from . import schedules, tree
 
-__all__ = ["SGD", "Adagrad", "Adam", "Optimizer", "RMSprop", "PRESETS", "schedules", "tree"]
+__all__ = ["SGD", "Adagrad", "Adam", "AMSGrad", "Optimizer", "RMSprop", "PRESETS", "schedules", "tree"]
 __version__ = "0.1.0"
