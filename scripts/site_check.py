@@ -259,8 +259,14 @@ return {
   mathUntypeset: mathElements.filter(function (e) { return !e.querySelector('mjx-container'); })
                              .map(function (e) { return e.textContent.trim().slice(0, 80); }),
   mjxContainers: document.querySelectorAll('mjx-container').length,
-  mathErrors: Array.from(document.querySelectorAll('mjx-merror'))
-                   .map(function (e) { return e.getAttribute('data-mjx-error') || e.textContent; }),
+  mathErrors: Array.from(document.querySelectorAll('mjx-merror')).map(function (e) {
+    var message = e.getAttribute('data-mjx-error') || e.textContent;
+    var container = e.closest('mjx-container');
+    try {  // name the TeX that failed, with control characters shown (a "\rho" typed as CR + "ho")
+      var item = MathJax.startup.document.getMathItemsWithin(container.parentNode)[0];
+      return message + ' in ' + JSON.stringify(item.math);
+    } catch (error) { return message; }
+  }),
   text: textOutsideCode(document.body),
   images: Array.from(document.images).map(function (img) {
     return {src: img.currentSrc || img.src, loaded: img.complete && img.naturalWidth > 0};

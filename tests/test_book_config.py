@@ -237,6 +237,15 @@ def test_chapter_ends_with_summary_yoyak_and_exercises(path):
     assert solutions and all(":class: dropdown" in s for s in solutions), "solutions hidden in a dropdown"
 
 
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.md")) + notebooks(), ids=lambda p: p.name)
+def test_text_has_no_control_characters(path):
+    """A TeX command written in a non-raw Python string ("\\rho", "\\approx") turns into a
+    control character (CR + "ho", BEL + "pprox") that MathJax cannot typeset."""
+    for number, line in enumerate(markdown_of(path).splitlines(), start=1):
+        bad = re.search(r"[\x00-\x08\x0b-\x1f\x7f]", line)
+        assert bad is None, f"{path.name}, markdown line {number}: control character {bad.group()!r} in {line!r}"
+
+
 # --- bibliography -------------------------------------------------------------------------
 
 
