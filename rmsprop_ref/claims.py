@@ -238,10 +238,17 @@ def mean_and_standard_error(values) -> tuple[float, float]:
 
 
 def clearly_smaller(a, b) -> bool:
-    """mean(a) < mean(b) by more than twice the standard error of the difference."""
-    mean_a, se_a = mean_and_standard_error(a)
-    mean_b, se_b = mean_and_standard_error(b)
-    return mean_b - mean_a > 2 * np.hypot(se_a, se_b)
+    """a is smaller than b by more than twice the standard error of the mean difference.
+
+    The runs are paired: a[i] and b[i] share seed i (the same initial weights and the same
+    order of mini-batches), so the test looks at the differences b[i] − a[i], and the seed's
+    own luck, which moves both runs of a pair together, cancels out.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must be paired runs of the same length; got {a.shape} and {b.shape}")
+    mean, standard_error = mean_and_standard_error(b - a)
+    return mean > 2 * standard_error
 
 
 # --------------------------------------------------------------------------- defaults

@@ -90,11 +90,17 @@ def test_noisy_final_loss_without_noise_is_the_deterministic_run():
     assert abs(noisy - stationary) < 0.25 * stationary
 
 
-def test_clearly_smaller():
-    assert clearly_smaller([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])
-    assert not clearly_smaller([1.0, 1.5, 0.5], [1.2, 1.7, 0.7])
+def test_clearly_smaller_is_a_paired_comparison():
+    # Differences 1.0, 1.2, 0.8: mean 1, standard error 0.2/√3 ≈ 0.12.
+    assert clearly_smaller([1.0, 1.1, 0.9], [2.0, 2.3, 1.7])
+    # The seeds scatter a lot, but every pair differs by the same 0.2: clearly smaller.
+    assert clearly_smaller([1.0, 1.5, 0.5], [1.2, 1.7, 0.7])
+    # Differences +0.3, −0.1, +0.1: mean 0.1, standard error 0.115: not clear.
+    assert not clearly_smaller([1.0, 1.0, 1.0], [1.3, 0.9, 1.1])
     with pytest.raises(ValueError, match="two values"):
         clearly_smaller([1.0], [2.0])
+    with pytest.raises(ValueError, match="paired"):
+        clearly_smaller([1.0, 2.0], [1.0, 2.0, 3.0])
 
 
 def test_dropout_zero_equals_the_plain_mlp_and_dropout_gradient_matches_finite_differences():
