@@ -49,6 +49,10 @@ class ClaimResult:
     checks: dict[str, bool]
     numbers: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self):
+        # NumPy comparisons give np.bool_; store plain bools so the checks print as True / False.
+        self.checks = {name: bool(passed) for name, passed in self.checks.items()}
+
     @property
     def verdict(self) -> str:
         return verdict(self.checks)

@@ -33,6 +33,8 @@ def test_verdict_rule():
     assert verdict({"a": True, "b": False}) == IN_PART
     assert verdict({"a": False, "b": False}) == DOES_NOT_HOLD
     assert verdict({"a": np.True_}) == HOLDS
+    assert ClaimResult(1, "c", "e", {"a": np.True_}).checks == {"a": True}
+    assert type(ClaimResult(1, "c", "e", {"a": np.True_}).checks["a"]) is bool
     with pytest.raises(ValueError, match="checks"):
         verdict({})
 
