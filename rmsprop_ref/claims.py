@@ -21,9 +21,9 @@ from typing import Callable
 import numpy as np
 
 from . import mlp
-from .optimizers import SGD, Adagrad, Optimizer
+from .optimizers import Adagrad, Optimizer
 from .problems import Problem
-from .rmsprop import PRESETS, RMSprop
+from .rmsprop import PRESETS
 from .run import minimize
 
 HOLDS, IN_PART, DOES_NOT_HOLD = "holds", "holds in part", "does not hold"
