@@ -43,7 +43,11 @@ import numpy as np
 from .rmsprop import RMSprop, RMSpropState
 from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths
 
-DEFAULT_BLOCK_SIZE = 65_536  # elements: θ, g, v and scratch blocks, 4 × 256 KiB in float32, fit in L2
+# Elements per block: 1 MiB per float32 array, so a thread's θ, g, v and scratch blocks (about
+# 5 MiB) stay in the caches (L2 and the shared L3) while the passes run. Measured on a 2-core
+# machine at N = 1e7: 262 144 beat 65 536 and 131 072 (fewer calls, less time holding the GIL)
+# and 524 288.
+DEFAULT_BLOCK_SIZE = 262_144
 
 
 class Coefficients(NamedTuple):
@@ -195,8 +199,8 @@ class InPlaceRMSprop:
     ``optimizer`` is an :class:`~rmsprop_ref.rmsprop.RMSprop` (any options, any preset, any
     schedule); this object only changes *how* its step is computed, never *what*.
 
-    - ``block_size``: elements per block (default 65 536; one block of each array in flight
-      stays in a core's L2 cache).
+    - ``block_size``: elements per block (default 262 144; the blocks in flight stay in the
+      processor's caches).
     - ``threads``: threads sharing the blocks (default: the usable cores, at most 4).
       Arrays with fewer than ``min_parallel_size`` elements in total run in the calling
       thread, where starting threads would cost more than it saves.
