@@ -155,13 +155,18 @@ def redirect_target(path: pathlib.Path) -> str | None:
 
 
 def declared_figures(notebook_path: pathlib.Path) -> list[str]:
-    """The figure names a notebook's cells declare in their metadata (mystnb.figure.name)."""
+    """The HTML ids of the figures a notebook's cells declare (metadata mystnb.figure.name).
+
+    Sphinx turns a name into an id as docutils does ("fig-step_cost" -> "fig-step-cost").
+    """
+    from docutils.nodes import make_id
+
     notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
     names = []
     for cell in notebook.get("cells", []):
         figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
         if cell.get("cell_type") == "code" and figure.get("name"):
-            names.append(figure["name"])
+            names.append(make_id(figure["name"]))
     return names
 
 

@@ -133,13 +133,13 @@ def site(tmp_path_factory):
     # A notebook page (its .ipynb is in _sources) without launch or download buttons, which
     # shows one of the two figures its cells declare.
     write_page(root, "book/notebook.html", body=(
-        '<figure id="fig-drawn"><img src="../_images/plot.png"><figcaption>Drawn.</figcaption></figure>'
+        '<figure id="fig-drawn-too"><img src="../_images/plot.png"><figcaption>Drawn.</figcaption></figure>'
     ))
     (root / "_sources" / "book").mkdir(parents=True)
     figure_cell = lambda name: {"cell_type": "code", "source": "plt.show()", "outputs": [],
                                 "metadata": {"mystnb": {"figure": {"caption": "c", "name": name}}}}
     (root / "_sources" / "book" / "notebook.ipynb").write_text(
-        json.dumps({"cells": [figure_cell("fig-drawn"), figure_cell("fig-never-drawn")]})
+        json.dumps({"cells": [figure_cell("fig-drawn_too"), figure_cell("fig-never-drawn")]})
     )
 
     shots = tmp_path_factory.mktemp("screenshots")
@@ -193,7 +193,7 @@ def test_requests_off_the_machine_are_caught(site):
 def test_figures_a_notebook_declares_must_be_on_its_page(site):
     text = problems(site, "book/notebook.html")
     assert "figure fig-never-drawn: not on the page" in text
-    assert "fig-drawn:" not in text
+    assert "fig-drawn" not in text  # the name fig-drawn_too is the id fig-drawn-too
 
 
 def test_notebook_pages_need_launch_and_download_buttons(site):
