@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 from html.parser import HTMLParser
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -364,13 +364,32 @@ def _drain_logs(driver) -> tuple[list[str], list[str]]:
     return console, requested
 
 
-def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: dict | None) -> PageResult:
+def _leave_page(driver) -> tuple[list[str], list[str]]:
+    """Go to a blank page and return the page's console errors and requests.
+
+    Leaving first means that a late report (a failed load logged after the checks ran) is
+    charged to the page that caused it, not to the next one.
+    """
+    driver.get("about:blank")
+    return _drain_logs(driver)
+
+
+def check_page(
+    driver, html_root: pathlib.Path, origin: str, page: str, config: dict | None,
+    screenshot: pathlib.Path | None = None,
+) -> PageResult:
     problems: list[str] = []
     _drain_logs(driver)
     driver.get(f"{origin}/{page}")
     math_status = driver.execute_async_script(WAIT_FOR_PAGE)
     facts = driver.execute_script(COLLECT_FACTS)
-    console, requested = _drain_logs(driver)
+    source = html_root / "_sources" / (page[: -len(".html")] + ".ipynb")
+    figures = declared_figures(source) if source.is_file() else []
+    if figures:
+        problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
+    if screenshot is not None:
+        full_page_screenshot(driver, screenshot)
+    console, requested = _leave_page(driver)
 
     problems += [f"JavaScript error: {e}" for e in facts["errors"]]
     problems += [f"console error: {m}" for m in console]
@@ -398,11 +417,6 @@ def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: 
         if error:
             problems.append(error)
 
-    source = html_root / "_sources" / (page[: -len(".html")] + ".ipynb")
-    figures = declared_figures(source) if source.is_file() else []
-    if figures:
-        problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
-
     if config is not None and source.is_file():
         for name, expected in expected_launch_links(config, page).items():
             if expected not in facts["links"]:
@@ -421,6 +435,7 @@ def check_page(driver, html_root: pathlib.Path, origin: str, page: str, config: 
     summary = (
         f"maths {facts['mjxContainers']}, images {len(facts['images'])}, figures {len(figures)}, links {len(checked)}"
         + (f", Korean {hangul['chars'][:4]} drawn" if hangul else "")
+        + (f", screenshot {screenshot}" if screenshot is not None else "")
     )
     return PageResult(page, problems, summary)
 
@@ -439,9 +454,9 @@ def check_search(driver, origin: str, query: str = "RMSprop") -> PageResult:
     except Exception:
         problems.append(f"search for {query!r} found nothing")
     errors = driver.execute_script("return window.__siteCheckErrors || []")
-    console, requested = _drain_logs(driver)
-    problems += [f"JavaScript error: {e}" for e in errors] + [f"console error: {m}" for m in console]
     hits = driver.execute_script("return document.querySelectorAll('#search-results li').length")
+    console, _requested = _leave_page(driver)
+    problems += [f"JavaScript error: {e}" for e in errors] + [f"console error: {m}" for m in console]
     return PageResult(f"search.html?q={query}", problems, f"{hits} results")
 
 
@@ -497,15 +512,13 @@ def check_site(
         for page in pages_to_check(html_root):
             target = redirect_target(html_root / page)
             if target is not None:  # a redirect page: only its target must exist
-                error = internal_link_error(html_root, f"{origin}/{pathlib.PurePosixPath(page).parent / target}".replace("/./", "/"), origin)
+                error = internal_link_error(html_root, urljoin(f"{origin}/{page}", target), origin)
                 results.append(PageResult(page, [error] if error else [], f"redirects to {target}"))
                 continue
-            result = check_page(driver, html_root, origin, page, config)
-            results.append(result)
+            shot = None
             if screenshots is not None and (page in SCREENSHOT_PAGES or every_screenshot):
                 shot = screenshots / (pathlib.PurePosixPath(page).stem + ".png")
-                full_page_screenshot(driver, shot)
-                result.summary += f", screenshot {shot}"
+            results.append(check_page(driver, html_root, origin, page, config, shot))
         if search and (html_root / "search.html").is_file():
             results.append(check_search(driver, origin))
     finally:
