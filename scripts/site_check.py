@@ -426,7 +426,8 @@ def check_page(
             problems.append(f"no download button for the notebook (expected {download})")
 
     hangul = facts["hangul"]
-    if hangul is not None and (hangul["distinct"] < len(hangul["chars"]) or hangul["blank"]):
+    hangul_missing = hangul is not None and (hangul["distinct"] < len(hangul["chars"]) or hangul["blank"])
+    if hangul_missing:
         problems.append(
             f"Korean text is not drawn with real glyphs ({hangul['chars']} in {hangul['font']}): "
             "install a Hangul font, e.g. Debian's fonts-noto-cjk"
@@ -434,7 +435,7 @@ def check_page(
 
     summary = (
         f"maths {facts['mjxContainers']}, images {len(facts['images'])}, figures {len(figures)}, links {len(checked)}"
-        + (f", Korean {hangul['chars'][:4]} drawn" if hangul else "")
+        + (f", Korean {hangul['chars'][:4]}… {'NOT ' if hangul_missing else ''}drawn" if hangul else "")
         + (f", screenshot {screenshot}" if screenshot is not None else "")
     )
     return PageResult(page, problems, summary)

@@ -213,3 +213,17 @@ def test_screenshots_are_full_pages(tmp_path):
     with Image.open(tmp_path / "shots" / "intro.png") as image:
         assert image.width == site_check.WINDOW_WIDTH and image.height >= 3000
         assert image.getpixel((100, 2900))[:3] == (0x33, 0x66, 0xCC)
+
+
+def test_korean_without_a_hangul_font_is_caught(tmp_path, monkeypatch):
+    """With no font that has Hangul (fontconfig pointed at an empty folder), the boxes are caught."""
+    (tmp_path / "no-fonts").mkdir()
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><fontconfig>'
+        f'<dir>{tmp_path / "no-fonts"}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>'
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(config))  # inherited by Chromium
+    write_page(tmp_path / "site", "book/ko.html", body="<p>기울기 소실과 기울기 폭발</p>")
+    (result,) = site_check.check_site(tmp_path / "site", None, search=False)
+    assert "Korean text is not drawn with real glyphs" in "\n".join(result.problems)
