@@ -261,14 +261,22 @@ def test_one_bibliography_with_the_required_entries(config):
     assert "```{bibliography}" in (BOOK / "references.md").read_text()
 
 
-def test_every_citation_names_an_entry():
-    keys = set(bib_keys())
+def cited_keys() -> set[str]:
     cited = set()
     for path in [*BOOK.glob("*.md"), *notebooks()]:
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", markdown_of(path)):
             cited.update(k.strip() for k in group.split(","))
+    return cited
+
+
+def test_every_citation_names_an_entry():
+    cited = cited_keys()
     assert cited, "the book cites nothing"
-    assert cited - keys == set()
+    assert cited - set(bib_keys()) == set()
+
+
+def test_the_required_sources_are_cited():
+    assert REQUIRED_BIB_KEYS - cited_keys() == set()
 
 
 # --- glossary -----------------------------------------------------------------------------
