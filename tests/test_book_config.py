@@ -184,6 +184,15 @@ def test_first_code_cell_is_the_setup_cell(path, repository_url):
     assert "hide-input" in first.get("metadata", {}).get("tags", [])
 
 
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_chapter_opens_with_its_title(path):
+    # The page must open with the chapter's title, not with the hidden set-up cell's bar.
+    first = read_notebook(path)["cells"][0]
+    assert first["cell_type"] == "markdown" and cell_source(first).startswith("# "), (
+        f"{path.name}: the first cell must be a markdown cell with the chapter's '# Title'"
+    )
+
+
 # --- chapters -----------------------------------------------------------------------------
 
 
