@@ -31,8 +31,8 @@ $(STAMP): requirements.txt requirements-conformance.txt pyproject.toml
 # The executed book, in _build/html.
 book: setup build-book
 
-# MPLBACKEND=Agg (exported above) would reach the kernels and stop plt.show() from putting
-# any figure in the page; unset here, ipykernel chooses its inline backend.
+# An MPLBACKEND set in the caller's environment (Agg, say) would reach the kernels and stop
+# plt.show() from putting any figure in the page; unset, ipykernel chooses its inline backend.
 build-book:
 	env -u MPLBACKEND $(BIN)/jupyter-book build . -W -n --keep-going
 
