@@ -256,6 +256,37 @@ def test_coupled_weight_decay_recipe_reproduces_pytorch():
     np.testing.assert_allclose(with_loss_term, run("torch", settings), rtol=RTOL, atol=ATOL)
 
 
+def test_decoupled_weight_decay_recipe_reproduces_keras_decay_in_pytorch():
+    # The text's recipe for Keras's weight decay in PyTorch: leave weight_decay out and
+    # multiply the parameters by (1 − η·wd) before each update, the gradient still taken at
+    # the pre-decay parameters. Only the weight decay is under test here, so ε is placed the
+    # PyTorch way on both sides: the reference is RMSprop.preset("torch") with decoupled decay
+    # (whose decoupled mode the conformance tests check against Keras itself).
+    import torch
+
+    lr, wd = 0.01, 0.5
+    result = translate(dict(learning_rate=lr, rho=0.9, epsilon=1e-7, weight_decay=wd), "keras", "torch")
+    assert not result.exact and "(1 − η·wd) = 0.995" in result.differences[-1]
+    assert "weight_decay" not in result.kwargs
+
+    theta = torch.nn.Parameter(torch.from_numpy(THETA0.copy()))
+    optimizer = torch.optim.RMSprop([theta], **result.kwargs)
+    torch_path = []
+    for _ in range(STEPS):
+        theta.grad = torch.from_numpy(quadratic_grads(theta.detach().numpy().copy()))
+        with torch.no_grad():
+            theta.mul_(1 - lr * wd)  # the recipe
+        optimizer.step()
+        torch_path.append(theta.detach().numpy().copy())
+
+    reference = RMSprop.preset("torch", learning_rate=lr, rho=0.9, epsilon=result.kwargs["eps"],
+                               weight_decay=wd, weight_decay_mode="decoupled")
+    expected = frameworks.run_reference(reference, THETA0, quadratic_grads, steps=STEPS)
+    np.testing.assert_allclose(np.array(torch_path), expected, rtol=RTOL, atol=ATOL)
+    # And the recipe matters: without it PyTorch follows a different path.
+    assert np.max(np.abs(run("torch", result.kwargs) - expected)) > CLEARLY_DIFFERENT
+
+
 # --------------------------------------------------------------------------- spell, markdown, MLP runs
 
 
