@@ -41,48 +41,42 @@ class Constant:
 
 
 @dataclass(frozen=True)
-class ExponentialDecay:
+class _DecayOverSteps:
+    """The arguments Keras's ExponentialDecay and InverseTimeDecay share, checked once."""
+
+    learning_rate: float
+    decay_steps: float
+    decay_rate: float
+    staircase: bool = False
+
+    def __post_init__(self):
+        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
+        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
+
+    def _progress(self, step: int) -> float:
+        """t / decay_steps, rounded down with ``staircase``."""
+        progress = _check_step(step) / self.decay_steps
+        return math.floor(progress) if self.staircase else progress
+
+
+@dataclass(frozen=True)
+class ExponentialDecay(_DecayOverSteps):
     """η_t = η · rate^(t / decay_steps); with ``staircase`` the exponent is rounded down.
 
     Keras's ``ExponentialDecay`` with the same arguments gives the same values.
     """
 
-    learning_rate: float
-    decay_steps: float
-    decay_rate: float
-    staircase: bool = False
-
-    def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
-        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
-        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
-
     def __call__(self, step: int) -> float:
-        exponent = _check_step(step) / self.decay_steps
-        if self.staircase:
-            exponent = math.floor(exponent)
-        return self.learning_rate * self.decay_rate**exponent
+        return self.learning_rate * self.decay_rate ** self._progress(step)
 
 
 @dataclass(frozen=True)
-class InverseTimeDecay:
+class InverseTimeDecay(_DecayOverSteps):
     """η_t = η / (1 + rate · t / decay_steps), as Keras's ``InverseTimeDecay``."""
 
-    learning_rate: float
-    decay_steps: float
-    decay_rate: float
-    staircase: bool = False
-
-    def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
-        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
-        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
-
     def __call__(self, step: int) -> float:
-        ratio = _check_step(step) / self.decay_steps
-        if self.staircase:
-            ratio = math.floor(ratio)
-        return self.learning_rate / (1 + self.decay_rate * ratio)
+        return self.learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
 @dataclass(frozen=True)
