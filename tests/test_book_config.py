@@ -228,6 +228,26 @@ def test_notebook_is_committed_without_outputs(path):
             )
 
 
+CODE_WIDTH = 78  # wider code cells scroll sideways in the rendered book
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_code_cells_fit_the_page_width(path):
+    # The set-up cell is exempt: it must stay exactly as CONTRIBUTING.md gives it, and its
+    # %pip line (the repository URL) is longer than the page.
+    code_cells = [c for c in read_notebook(path)["cells"] if c["cell_type"] == "code"]
+    too_wide = [
+        (number, line)
+        for number, cell in enumerate(code_cells[1:], start=2)
+        for line in cell_source(cell).splitlines()
+        if len(line) > CODE_WIDTH
+    ]
+    assert too_wide == [], (
+        f"{path.name}: code lines longer than {CODE_WIDTH} characters "
+        f"(code cell number, line): {too_wide}"
+    )
+
+
 def markdown_of(path: pathlib.Path) -> str:
     if path.suffix == ".md":
         return path.read_text(encoding="utf-8")
