@@ -233,6 +233,11 @@ def peak_step_memory(implementation: str, variant: str, n: int) -> int:
     step = make_step(implementation, variant, n)
     step()
     step()
+    return peak_bytes(step)
+
+
+def peak_bytes(step) -> int:
+    """Peak bytes that tracemalloc sees allocated while ``step()`` runs once."""
     tracemalloc.start()
     try:
         step()

@@ -1,13 +1,13 @@
 """rmsprop_ref.inplace: the in-place, blocked, threaded step equals the pure update bit for bit."""
 
 import copy
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from rmsprop_ref import PRESETS, RMSprop, schedules
 from rmsprop_ref.inplace import InPlaceRMSprop
+from rmsprop_ref.stepcost import peak_bytes
 from rmsprop_ref.tree import leaves
 
 OPTIONS = [
@@ -115,14 +115,6 @@ def test_a_large_step_allocates_no_array_of_the_parameters_size():
     optimizer = RMSprop(0.001, momentum=0.9, centered=True, weight_decay=0.01, weight_decay_mode="coupled")
     fast = InPlaceRMSprop(optimizer, threads=2)
     state = fast.update_(params, grads, fast.init(params))  # warm-up: scratch blocks are made here
-
-    def peak_bytes(step):
-        tracemalloc.start()
-        try:
-            step()
-            return tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
 
     fast_peak = peak_bytes(lambda: fast.update_(params, grads, state))
     pure_peak = peak_bytes(lambda: optimizer.update(params, grads, state))
