@@ -176,17 +176,13 @@ def mlp_loss_and_grads_dropout(params: dict, images: np.ndarray, labels: np.ndar
     """The MLP's loss and gradients with inverted dropout on the hidden layer (Srivastava et al. 2014).
 
     h̃ = h ⊙ mask / (1 − rate), mask ~ Bernoulli(1 − rate) per unit and example; the
-    backward pass multiplies by the same mask. ``rate = 0`` is :func:`mlp.loss_and_grads`.
+    backward pass multiplies by the same mask (:func:`mlp.loss_and_grads` with
+    ``hidden_mask``). ``rate = 0`` keeps every unit: plain :func:`mlp.loss_and_grads`.
     """
-    hidden, output = params["hidden"], params["output"]
-    pre = images @ hidden["kernel"] + hidden["bias"]
-    keep = (rng.random(pre.shape) >= rate).astype(pre.dtype) / pre.dtype.type(1 - rate)
-    activation = np.maximum(pre, 0) * keep
-    logits = activation @ output["kernel"] + output["bias"]
-    loss, d_logits = mlp.softmax_cross_entropy(logits, labels)
-    d_pre = (d_logits @ output["kernel"].T) * keep * (pre > 0)
-    grads = {"hidden": {"kernel": images.T @ d_pre, "bias": d_pre.sum(axis=0)},
-             "output": {"kernel": activation.T @ d_logits, "bias": d_logits.sum(axis=0)}}
+    dtype = params["hidden"]["kernel"].dtype
+    shape = (len(images), params["hidden"]["kernel"].shape[1])
+    keep = (rng.random(shape) >= rate).astype(dtype) / dtype.type(1 - rate)
+    loss, grads, _ = mlp.loss_and_grads(params, images, labels, hidden_mask=keep)
     return loss, grads
 
 
@@ -215,22 +211,17 @@ def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int,
     """
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
-    if blas_threads is not None:
-        from threadpoolctl import threadpool_limits  # imported here: only this function needs it
-
-        with threadpool_limits(limits=int(blas_threads), user_api="blas"):
-            return train_mnist(optimizer, train, test, epochs=epochs, batch_size=batch_size, seed=seed,
-                               hidden_units=hidden_units, dropout=dropout, blas_threads=None)
     params = mlp.init_params(seed, sizes=(784, hidden_units, 10))
     state = optimizer.init(params)
     rng = np.random.default_rng(seed)
     images, labels = train
-    for _ in range(int(epochs)):
-        for index in mlp.batch_slices(len(images), batch_size, rng):
-            _, grads = mlp_loss_and_grads_dropout(params, images[index], labels[index], dropout, rng)
-            params, state = optimizer.update(params, grads, state)
-    train_loss, train_accuracy = mlp.evaluate(params, *train)
-    _, test_accuracy = mlp.evaluate(params, *test)
+    with mlp.blas_thread_limit(blas_threads):
+        for _ in range(int(epochs)):
+            for index in mlp.batch_slices(len(images), batch_size, rng):
+                _, grads = mlp_loss_and_grads_dropout(params, images[index], labels[index], dropout, rng)
+                params, state = optimizer.update(params, grads, state)
+        train_loss, train_accuracy = mlp.evaluate(params, *train)
+        _, test_accuracy = mlp.evaluate(params, *test)
     return MnistRun(train_accuracy, test_accuracy, train_loss)
 
 

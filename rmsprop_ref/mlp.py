@@ -23,6 +23,7 @@ Everything is matrix products and element-wise NumPy, in the dtype of the parame
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -73,11 +74,17 @@ def params_to_keras_weights(params: dict) -> list:
 # --------------------------------------------------------------------------- the maths
 
 
-def forward(params: dict, images: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Logits s (B, 10) and what the backward pass needs (inputs, pre-activations, hidden)."""
+def forward(params: dict, images: np.ndarray, hidden_mask: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Logits s (B, 10) and what the backward pass needs (inputs, pre-activations, hidden).
+
+    ``hidden_mask`` (B, hidden), if given, multiplies the hidden activations h: inverted
+    dropout passes a 0/1 keep mask already divided by the keep probability.
+    """
     hidden, output = params["hidden"], params["output"]
     pre_activation = images @ hidden["kernel"] + hidden["bias"]
     activation = np.maximum(pre_activation, 0)
+    if hidden_mask is not None:
+        activation = activation * hidden_mask
     logits = activation @ output["kernel"] + output["bias"]
     return logits, {"images": images, "pre_activation": pre_activation, "activation": activation}
 
@@ -105,11 +112,17 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     return float(loss), grad
 
 
-def loss_and_grads(params: dict, images: np.ndarray, labels: np.ndarray) -> tuple[float, dict, np.ndarray]:
-    """Mean loss on the batch, its gradient (a dict shaped like ``params``) and the logits."""
-    logits, cache = forward(params, images)
+def loss_and_grads(params: dict, images: np.ndarray, labels: np.ndarray,
+                   hidden_mask: np.ndarray | None = None) -> tuple[float, dict, np.ndarray]:
+    """Mean loss on the batch, its gradient (a dict shaped like ``params``) and the logits.
+
+    ``hidden_mask``: as in :func:`forward`; the backward pass multiplies by the same mask.
+    """
+    logits, cache = forward(params, images, hidden_mask)
     loss, d_logits = softmax_cross_entropy(logits, labels)
     d_activation = d_logits @ params["output"]["kernel"].T
+    if hidden_mask is not None:
+        d_activation = d_activation * hidden_mask
     d_pre = d_activation * (cache["pre_activation"] > 0)  # ReLU passes gradient only where z > 0
     grads = {
         "hidden": {"kernel": images.T @ d_pre, "bias": d_pre.sum(axis=0)},
@@ -184,12 +197,20 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
-    if blas_threads is not None:
-        from threadpoolctl import threadpool_limits  # imported here: only training needs it
+    with blas_thread_limit(blas_threads):
+        return _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation_data)
 
-        with threadpool_limits(limits=int(blas_threads), user_api="blas"):
-            return fit(params, optimizer, images, labels, epochs=epochs, batch_size=batch_size, seed=seed,
-                       validation_data=validation_data, blas_threads=None)
+
+def blas_thread_limit(threads: int | None):
+    """A context that caps the BLAS threads at ``threads`` (None: a context that does nothing)."""
+    if threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits  # imported here: only training needs it
+
+    return threadpool_limits(limits=int(threads), user_api="blas")
+
+
+def _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation_data):
     rng = np.random.default_rng(seed)
     state = optimizer.init(params)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
