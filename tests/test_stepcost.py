@@ -39,10 +39,19 @@ def test_step_model_of_any_rmsprop():
     assert nesterov.bytes == 28
 
 
-def test_median_time_calls_warmup_plus_repeats():
+def test_median_time_calls_warmup_plus_repeats_and_takes_the_median(monkeypatch):
+    # A fake clock: call k of the step takes k seconds, so the median is known exactly.
+    clock = {"now": 0.0}
     calls = []
-    seconds = stepcost.median_time(lambda: calls.append(1), repeats=7, warmup=2)
-    assert len(calls) == 9 and 0 <= seconds < 0.01
+
+    def step():
+        calls.append(1)
+        clock["now"] += len(calls)
+
+    monkeypatch.setattr(stepcost.time, "perf_counter", lambda: clock["now"])
+    seconds = stepcost.median_time(step, repeats=5, warmup=2)
+    # Warm-up calls 1 and 2 are not timed; the timed calls take 3, 4, 5, 6, 7 seconds.
+    assert len(calls) == 7 and seconds == 5.0
 
 
 def test_bound_time_reports_threads():
