@@ -22,6 +22,8 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
   _config.yml, and the download of its .ipynb;
 * Korean text is drawn with real glyphs: distinct Hangul syllables render differently
   (a missing font draws the same empty box for all of them);
+* no box of code or output scrolls sideways at 960, 1200 or 1280 px (the set-up cell's
+  hidden input excepted);
 * the search page finds "RMSprop".
 
 It saves full-page screenshots of the introduction, the MNIST and claims chapters and the
@@ -64,6 +66,10 @@ CHROMIUM_FLAGS = (
     "--hide-scrollbars",
 )
 WINDOW_WIDTH, WINDOW_HEIGHT = 1280, 1000
+# Window widths at which no code box or output may scroll sideways: just above the widths
+# where the theme adds a sidebar (the left one at 960 px, the right one at 1200 px), where
+# the text column is narrowest, and the window the other checks use.
+NO_SIDEWAYS_SCROLL_WIDTHS = (960, 1200, WINDOW_WIDTH)
 # Pages (relative to the html root) to photograph, when they exist.
 SCREENSHOT_PAGES = ("book/intro.html", "book/mnist.html", "book/claims.html", "book/glossary.html")
 # Folders of the build that hold assets, not pages.
@@ -290,6 +296,37 @@ return {
 """
 
 
+# Boxes of code or output that a reader would have to scroll sideways, by their longest
+# line. The set-up cell's input is exempt: it is hidden behind "Show code cell source", and
+# its one long line is the repository's address.
+SIDEWAYS_SCROLL = r"""
+return Array.from(document.querySelectorAll('pre')).filter(function (pre) {
+  return pre.offsetParent !== null && pre.scrollWidth > pre.clientWidth + 1
+         && !pre.closest('.tag_hide-input .cell_input');
+}).map(function (pre) {
+  return pre.textContent.split('\n').reduce(function (a, b) { return a.length >= b.length ? a : b; }, '');
+});
+"""
+
+
+def boxes_scrolling_sideways(driver) -> list[str]:
+    """Problems for every code or output box that scrolls sideways at one of the checked widths."""
+    problems = []
+    try:
+        for width in NO_SIDEWAYS_SCROLL_WIDTHS:
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+            )
+            problems += [
+                f"scrolls sideways at {width} px: {line.strip()[:70]!r} ({len(line)} characters)"
+                for line in driver.execute_script(SIDEWAYS_SCROLL)
+            ]
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return problems
+
+
 FIGURES_ON_PAGE = r"""
 return arguments[0].map(function (name) {
   var figure = document.getElementById(name);
@@ -387,6 +424,7 @@ def check_page(
     figures = declared_figures(source) if source.is_file() else []
     if figures:
         problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
+    problems += boxes_scrolling_sideways(driver)
     if screenshot is not None:
         full_page_screenshot(driver, screenshot)
     console, requested = _leave_page(driver)

@@ -115,8 +115,12 @@ def site(tmp_path_factory):
             '<pre>code may say $$ and \\begin{aligned}</pre>'
             '<div class="cell tag_raises-exception"><div class="cell_output">'
             '<div class="output traceback"><pre>ValueError: shown on purpose</pre></div></div></div>'
+            # The set-up cell's hidden input may be long; an output that wraps never scrolls.
+            f'<div class="cell tag_hide-input"><div class="cell_input"><pre>{"x" * 300}</pre></div></div>'
+            f'<div class="cell_output"><pre style="white-space: pre-wrap">{"y " * 300}</pre></div>'
         ),
     )
+    write_page(root, "book/wide.html", body=f'<div class="cell_input"><pre>print("{"z" * 250}")</pre></div>')
     write_page(root, "book/other.html", body='<h2 id="section">Other</h2><a href="good.html">back</a>')
     write_page(
         root, "book/broken.html", body=(
@@ -227,3 +231,10 @@ def test_korean_without_a_hangul_font_is_caught(tmp_path, monkeypatch):
     write_page(tmp_path / "site", "book/ko.html", body="<p>기울기 소실과 기울기 폭발</p>")
     (result,) = site_check.check_site(tmp_path / "site", None, search=False)
     assert "Korean text is not drawn with real glyphs" in "\n".join(result.problems)
+
+
+def test_code_that_scrolls_sideways_is_caught(site):
+    text = problems(site, "book/wide.html")
+    for width in site_check.NO_SIDEWAYS_SCROLL_WIDTHS:
+        assert f"scrolls sideways at {width} px: 'print(\"zzz" in text
+    assert "(259 characters)" in text
