@@ -261,6 +261,12 @@ class InPlaceRMSprop:
         # is atomic under the GIL), so a thread that the OS parks for a while on a busy
         # machine simply takes fewer blocks instead of holding the others up.
         counter = itertools.count()
+        # Every worker's scratch blocks exist before any block runs. Otherwise a worker that
+        # happened to take no block in the first steps would allocate its scratch in a later
+        # one, and "a step allocates nothing after the first" would hold only by luck.
+        for dtype in {arrays[0].dtype for arrays in leaves}:
+            for worker in range(workers):
+                self._scratch_for(worker, dtype)
         if workers <= 1:
             self._run(0, counter, blocks, leaves, coefficients)
         else:

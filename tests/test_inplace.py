@@ -115,6 +115,8 @@ def test_a_large_step_allocates_no_array_of_the_parameters_size():
     optimizer = RMSprop(0.001, momentum=0.9, centered=True, weight_decay=0.01, weight_decay_mode="coupled")
     fast = InPlaceRMSprop(optimizer, threads=2)
     state = fast.update_(params, grads, fast.init(params))  # warm-up: scratch blocks are made here
+    # ... for both workers, whichever blocks each happened to take.
+    assert sorted(fast._scratch) == [(0, np.float32), (1, np.float32)]
 
     fast_peak = peak_bytes(lambda: fast.update_(params, grads, state))
     pure_peak = peak_bytes(lambda: optimizer.update(params, grads, state))
