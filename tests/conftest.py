@@ -40,6 +40,13 @@ class Conformance:
         params0, grads = problem
         return relative_error(actual, run_reference(RMSprop.preset(framework, **settings), params0, grads))
 
+    def tells_apart(self, framework: str, actual, problem, settings: dict, wrongs) -> None:
+        """Assert that ``actual`` is more than ten times ``rtol`` away from the preset with
+        ``settings`` changed by each one-option override in ``wrongs``: the conformance
+        checks would catch that convention being wrong."""
+        for wrong in wrongs:
+            assert self.distance(framework, actual, problem, **{**settings, **wrong}) > 10 * self.rtol, wrong
+
     def check(self, framework: str, case: str, actual, expected) -> float:
         """Assert agreement to ``rtol`` relative to each leaf's scale; return the error.
 

@@ -37,9 +37,8 @@ def test_torch_conformance_tells_conventions_apart(torch, conformance, conforman
     # off by more than ten times the tolerance.
     actual = run_torch(*conformance_problem, lr=0.01, eps=1e-3, momentum=0.9, weight_decay=0.1)
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
-    for wrong in (dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)):
-        error = conformance.distance("torch", actual, conformance_problem, **settings, **wrong)
-        assert error > 10 * conformance.rtol, wrong
+    conformance.tells_apart("torch", actual, conformance_problem, settings,
+                            [dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)])
 
 
 def test_torch_defaults(torch, conformance, conformance_problem):
