@@ -355,7 +355,8 @@ class InPlaceRMSprop:
                 typed[theta.dtype] = coefficients._replace(**{
                     name: theta.dtype.type(value) for name, value in coefficients._asdict().items()
                     if value is not None and name != "zero_epsilon"})
-            t, u, w = (s[: stop - start] for s in self._scratch_for(worker, theta.dtype))
+            # made in update_ before any block runs, so a step never allocates here
+            t, u, w = (s[: stop - start] for s in self._scratch[worker, theta.dtype])
             rmsprop_step_(
                 self.optimizer, typed[theta.dtype],
                 theta[start:stop], g[start:stop], v[start:stop],
