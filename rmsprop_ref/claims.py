@@ -148,16 +148,19 @@ def burst_gradients(steady: float = 1.0, burst: float = 100.0, burst_start: int 
 # --------------------------------------------------------------------------- noisy quadratic
 
 
-def noisy_final_loss(problem: Problem, optimizer: Optimizer, x0, steps: int, noise: float, seeds: int,
-                     tail: int = 100) -> float:
-    """Mean loss over the last ``tail`` steps and over ``seeds`` runs with gradient noise σ.
+def noisy_final_loss(problem: Problem, optimizer: Optimizer, x0, steps: int, noise: float, *, runs: int,
+                     seed: int, tail: int = 100) -> float:
+    """Mean loss over the last ``tail`` steps and over ``runs`` runs with gradient noise σ.
 
-    All seeds run together: the parameters are a (seeds, dim) array, which every optimizer
+    All runs go together: the parameters are a (runs, dim) array, which every optimizer
     of the library updates element by element. Gradient g = ∇f(x) + σ·z, z ~ N(0, I), with
-    z drawn from ``np.random.default_rng(0)``: every optimizer and σ sees the same z.
+    z drawn from ``np.random.default_rng(seed)``: with the same seed every optimizer and σ
+    sees the same z, so their comparison is paired.
     """
-    rng = np.random.default_rng(0)
-    x = np.tile(np.asarray(x0, dtype=float), (seeds, 1))
+    if runs < 1 or tail < 1 or tail > steps:
+        raise ValueError(f"need runs ≥ 1 and 1 ≤ tail ≤ steps; got runs={runs}, tail={tail}, steps={steps}")
+    rng = np.random.default_rng(seed)
+    x = np.tile(np.asarray(x0, dtype=float), (runs, 1))
     state = optimizer.init(x)
     losses = []
     for k in range(steps):

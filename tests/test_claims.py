@@ -84,11 +84,23 @@ def test_noisy_final_loss_without_noise_is_the_deterministic_run():
     from rmsprop_ref.run import minimize
     q = ill_conditioned_quadratic()
     expected = minimize(q, SGD(0.1), [-4.0, 1.0], 50).loss[41:51].mean()
-    assert np.isclose(noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 50, 0.0, seeds=3, tail=10), expected)
-    noisy = noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 300, 1.0, seeds=50, tail=100)
+    assert np.isclose(noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 50, 0.0, runs=3, seed=0, tail=10), expected)
     # Stationary loss of SGD with noise σ² on curvature h: E[½ h x²] = ½ h·η σ²/(h(2 − ηh)) per axis.
     stationary = sum(0.5 * 0.1 * 1.0 / (2 - 0.1 * h) for h in (0.2, 4.0))
-    assert abs(noisy - stationary) < 0.25 * stationary
+    for seed in range(5):
+        noisy = noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 300, 1.0, runs=50, seed=seed, tail=100)
+        assert abs(noisy - stationary) < 0.25 * stationary
+
+
+def test_noisy_final_loss_seed_fixes_the_noise():
+    q = ill_conditioned_quadratic()
+    run = lambda seed: noisy_final_loss(q, RMSprop(0.01), [-4.0, 1.0], 100, 1.0, runs=4, seed=seed)
+    assert run(3) == run(3) and run(3) != run(4)
+
+
+def test_noisy_final_loss_rejects_a_tail_longer_than_the_run():
+    with pytest.raises(ValueError, match="tail"):
+        noisy_final_loss(ill_conditioned_quadratic(), SGD(0.1), [0.0, 1.0], 10, 1.0, runs=2, seed=0, tail=11)
 
 
 def test_clearly_smaller_is_a_paired_comparison():
