@@ -82,11 +82,15 @@ def toc_files() -> list[str]:
 
 
 def test_jupyter_book_is_pinned_to_version_1():
-    pins = dict(
-        line.split("#")[0].strip().split("==")
+    from packaging.requirements import Requirement
+
+    requirements = [
+        Requirement(line.split("#")[0])
         for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if "==" in line.split("#")[0]
-    )
+        if line.split("#")[0].strip()
+    ]
+    assert all(len(r.specifier) == 1 and next(iter(r.specifier)).operator == "==" for r in requirements)
+    pins = {r.name: next(iter(r.specifier)).version for r in requirements}
     major = int(pins["jupyter-book"].split(".")[0])
     assert major == 1, "Jupyter Book 2 needs the network at build time; the book is built with 1.x"
     assert "sphinx-mathjax-offline" in pins and "sphinxcontrib-bibtex" in pins
@@ -363,8 +367,8 @@ def test_test_workflow_runs_make_test_on_push_and_pull_request():
     assert {"push", "pull_request"} <= set(data["on"])
     (job,) = data["jobs"].values()
     runs = run_steps(job)
-    assert "make test" in runs and "make site-check" in runs
-    assert runs.index("make test") < runs.index("make site-check")
+    assert "make test" in runs and "make site-check" in runs and "make robustness" in runs
+    assert runs.index("make test") < runs.index("make site-check") < runs.index("make robustness")
     assert job["steps"][0]["uses"].startswith("actions/checkout@")
     for command in runs:  # nothing but the developer's commands, and the browser packages
         assert command.startswith("make ") or command.startswith("apt-get"), command
@@ -385,15 +389,25 @@ def test_deploy_workflow_publishes_the_built_book_from_main():
     assert deploy["environment"]["name"] == "github-pages"
 
 
-def test_ci_runs_the_site_check_after_the_tests():
+def test_ci_runs_the_site_check_and_the_robustness_matrix_after_the_tests():
     script = (ROOT / ".ci" / "run").read_text()
     commands = [line.strip() for line in script.splitlines() if line.strip().startswith("make ")]
-    assert commands == ["make test", "make site-check"]
+    assert commands == ["make test", "make site-check", "make robustness"]
     for package in ["chromium", "chromium-driver", "fonts-noto-cjk"]:
         assert package in script
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^site-check:", makefile, flags=re.MULTILINE)
     assert "scripts/site_check.py _build/html" in makefile
+    assert re.search(r"^robustness:.*\n\t.*scripts/robustness\.py", makefile, flags=re.MULTILINE)
+
+
+def test_the_torch_cpu_index_is_set_up_by_make_not_by_the_workflows():
+    # Readers run `make test` without a workflow's environment, so the Makefile must find
+    # PyTorch's CPU-only wheels itself; a workflow setting it too would hide a broken Makefile.
+    for name in ("test.yml", "deploy.yml"):
+        assert "PIP_EXTRA_INDEX_URL" not in (ROOT / ".github" / "workflows" / name).read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "requirements-torch-cpu.txt" in makefile and "download.pytorch.org/whl/cpu" in makefile
 
 
 # --- an execution error fails the build ---------------------------------------------------
