@@ -25,9 +25,11 @@ operations, so each one is still a loop over the block (in cache), and the squar
 costs several multiplications. On a two-core machine that, more than memory, is the limit;
 ``benchmarks/step.py`` measures how close it gets.
 
-What it does not do: scan the gradients for nan/inf before the step (the pure ``update``
-does; the scan is one more pass over g). Pass ``check_finite=True`` to get the reference's
-``FloatingPointError``, raised before anything is modified.
+What it does not do by default: scan the parameters and gradients for nan/inf before the
+step and the results after it (the pure ``update`` does; each scan is one more pass over the
+arrays). Pass ``check_finite=True`` to get the reference's ``FloatingPointError``: raised
+before anything is modified for non-finite inputs, and right after the step, naming the
+leaf, when the step itself overflowed.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .optimizers import check_epsilon_representable, check_state_matches
 from .rmsprop import RMSprop, RMSpropState
 from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths
 
@@ -253,7 +256,8 @@ class InPlaceRMSprop:
         step = int(state.step)
         coefficients = step_coefficients(self.optimizer, step)
         if self.check_finite:
-            self._check_finite(grads, step)
+            self._check_finite(params, "params", step)
+            self._check_finite(grads, "grads", step)
         blocks = self._blocks(leaves)
         total = sum(leaf[0].size for leaf in leaves)
         workers = min(self.threads if total >= self.min_parallel_size else 1, len(blocks))
@@ -275,6 +279,16 @@ class InPlaceRMSprop:
             self._run(0, counter, blocks, leaves, coefficients)
             for future in futures:
                 future.result()
+        if self.check_finite:
+            # The pure update refuses a step whose result overflows; here the arrays already
+            # hold it, so the error says so instead of letting the next step run on inf.
+            for tree, prefix in ((params, "params"), *((s, f"state.{n}") for n, s in
+                                                      zip(RMSpropState._fields[1:], state[1:]) if s is not None)):
+                for path, leaf in leaves_with_paths(tree, prefix):
+                    if not np.all(np.isfinite(leaf)):
+                        raise FloatingPointError(
+                            f"step {step} made {path} non-finite (inf or nan) in {leaf.dtype}; the in-place "
+                            f"step has already written it, so restore the arrays from a copy before going on")
         return state._replace(step=step + 1)
 
     # -- helpers
@@ -289,11 +303,8 @@ class InPlaceRMSprop:
         for name, slot in zip(RMSpropState._fields[1:], slots):
             if slot is not None:
                 check_same_structure(params, slot, f"state.{name}")
-        expected = [fill is not None for fill in self.optimizer.slot_fills()]
-        for name, slot, wanted in zip(RMSpropState._fields[1:], slots, expected):
-            if (slot is not None) != wanted:
-                raise ValueError(f"state.{name} is {'missing' if wanted else 'present'}, but this optimizer "
-                                 f"{'needs' if wanted else 'has no use for'} it: make the state with init()")
+        check_state_matches(self.optimizer, state)
+        check_epsilon_representable(self.optimizer.epsilon, params)
         columns = [list(leaves_with_paths(params, "params")), list(leaves_with_paths(grads, "grads"))]
         columns += [list(leaves_with_paths(s, f"state.{n}")) if s is not None else None
                     for n, s in zip(RMSpropState._fields[1:], slots)]
@@ -319,8 +330,8 @@ class InPlaceRMSprop:
             flat.append(tuple(arrays[:1] + arrays[1:2] + arrays[2:]))
         return flat
 
-    def _check_finite(self, grads, step: int) -> None:
-        for path, g in leaves_with_paths(grads, "grads"):
+    def _check_finite(self, tree, name: str, step: int) -> None:
+        for path, g in leaves_with_paths(tree, name):
             flat = g.reshape(-1)
             for start in range(0, flat.size, self.block_size):
                 block = flat[start:start + self.block_size]

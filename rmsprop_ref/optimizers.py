@@ -80,6 +80,41 @@ def reject_unknown_keywords(owner: str, unknown: dict, accepted: tuple[str, ...]
     raise TypeError(f"{owner}() got unexpected keyword argument(s) {names}; accepted: {', '.join(accepted)}")
 
 
+def check_state_matches(optimizer: "Optimizer", state) -> None:
+    """Refuse a state whose buffers do not match the optimizer's configuration.
+
+    A state made without momentum, given to an optimizer with momentum, would otherwise run
+    without momentum for good (likewise centered, AMSGrad). The pure and in-place paths share
+    this check.
+    """
+    for name, slot, fill in zip(optimizer.State._fields[1:], state[1:], optimizer.slot_fills()):
+        if (slot is None) != (fill is None):
+            has, uses = ("has no", "uses") if slot is None else ("has a", "does not use")
+            raise ValueError(
+                f"state {has} {name} buffer, but {optimizer!r} {uses} one: the state was made by an "
+                f"optimizer configured differently; start from this optimizer's init(params)"
+            )
+
+
+def check_epsilon_representable(epsilon: float, params: Tree) -> None:
+    """Refuse an ε > 0 that rounds to 0 in a parameter leaf's dtype.
+
+    The arithmetic sees ε in the parameters' dtype: float16 turns the torch preset's 1e-8 into
+    0, and then a coordinate whose gradient is 0 computes 0/0. So whether ε is zero is decided
+    on the value the arithmetic will use, not on the Python float.
+    """
+    if not epsilon:
+        return
+    for path, leaf in leaves_with_paths(params, "params"):
+        dtype = np.asarray(leaf).dtype
+        if dtype.type(epsilon) == 0:
+            tiny = np.finfo(dtype).smallest_subnormal
+            raise ValueError(
+                f"epsilon={epsilon!r} rounds to 0 in {dtype} (the dtype of {path}); in {dtype} epsilon "
+                f"must be 0 or at least {tiny:.3g}, or use a wider dtype"
+            )
+
+
 # --------------------------------------------------------------------------- base class
 
 
@@ -117,6 +152,7 @@ class Optimizer:
     def init(self, params: Tree):
         """The state before the first step: ``step = 0`` and every buffer at its start value."""
         check_float_leaves(params)
+        check_epsilon_representable(getattr(self, "epsilon", 0.0), params)
         slots = [
             None if fill is None else tree_map(lambda p, f=fill: np.full_like(np.asarray(p), f), params)
             for fill in self.slot_fills()
@@ -134,7 +170,20 @@ class Optimizer:
         leaf = partial(self.leaf_update, learning_rate=learning_rate, step=step)
         new_params, *new_slots = tree_map_multi(leaf, 1 + len(slots), params, grads, *slot_trees)
         new_slots = [None if old is None else new for old, new in zip(slots, new_slots)]
-        return new_params, self.State(step + 1, *new_slots)
+        new_state = self.State(step + 1, *new_slots)
+        # Overflow must not be written into the state unnoticed: a mean square of inf stops
+        # its coordinate for good, and every later step would look normal.
+        prefixes = ["params"] + [f"state.{name}" for name in self.State._fields[1:]]
+        for prefix, tree in zip(prefixes, [new_params, *new_slots]):
+            if tree is not None:
+                for path, leaf in leaves_with_paths(tree, prefix):
+                    if not np.all(np.isfinite(leaf)):
+                        raise FloatingPointError(
+                            f"step {step} would make {path} non-finite (inf or nan) in {np.asarray(leaf).dtype}; "
+                            f"lower the learning rate, clip or rescale the gradients, or use a wider dtype. "
+                            f"Nothing was returned; the inputs are unchanged."
+                        )
+        return new_params, new_state
 
     # -- helpers for subclasses and callers
 
@@ -160,12 +209,15 @@ class Optimizer:
             )
         check_float_leaves(params)
         check_same_structure(params, grads, "grads")
+        check_state_matches(self, state)
         for name, slot in zip(self.State._fields[1:], state[1:]):
             if slot is not None:
                 check_same_structure(params, slot, f"state.{name}")
-        for path, g in leaves_with_paths(grads, "grads"):
-            if not np.all(np.isfinite(g)):
-                raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
+        check_epsilon_representable(getattr(self, "epsilon", 0.0), params)
+        for tree, name in ((params, "params"), (grads, "grads")):
+            for path, leaf in leaves_with_paths(tree, name):
+                if not np.all(np.isfinite(leaf)):
+                    raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
 
     def slot_fills(self) -> list[float | None]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -174,7 +174,13 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
             if k == steps:
                 break
             g = grads[k] if clip_norm is None else clip_by_norm(grads[k], clip_norm)
-            x, state = optimizer.update(x, g, state)
+            try:
+                x, state = optimizer.update(x, g, state)
+            except FloatingPointError:
+                # The step itself overflowed (the optimizer refuses to return inf): the run
+                # diverges at the next step, as it would have with the inf recorded.
+                diverged_at = k + 1
+                break
         update_norm = np.linalg.norm(np.diff(params, axis=0), axis=-1)
         grad_norm = np.linalg.norm(grads, axis=-1)
     for array in (params, loss, grads, grad_norm, update_norm):

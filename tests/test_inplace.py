@@ -1,6 +1,7 @@
 """rmsprop_ref.inplace: the in-place, blocked, threaded step equals the pure update bit for bit."""
 
 import copy
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -38,17 +39,38 @@ def random_tree(rng, dtype=np.float32):
             "scale": normal(1)}
 
 
+class Refused(NamedTuple):
+    """Both paths refused: an ε that rounds to 0 (at init), or a non-finite result (at a step)."""
+    error: type
+    step: int
+
+
 def run_both(optimizer, steps, *, dtype=np.float32, seed=0, **fast_options):
-    """Run the pure update and the in-place path side by side; return both final results."""
+    """Run the pure update and the in-place path side by side; return both final results.
+
+    Where the pure path refuses, the in-place path (checking, as the pure path does) must
+    refuse at the same point with the same kind of error; then both results are ``Refused``.
+    """
     rng = np.random.default_rng(seed)
     params = random_tree(rng, dtype)
     fast_params = copy.deepcopy(params)
-    fast = InPlaceRMSprop(optimizer, **fast_options)
-    state, fast_state = optimizer.init(params), fast.init(fast_params)
-    for _ in range(steps):
+    fast = InPlaceRMSprop(optimizer, check_finite=True, **fast_options)
+    try:
+        state = optimizer.init(params)
+    except ValueError:
+        with pytest.raises(ValueError, match="rounds to 0"):
+            fast.init(fast_params)
+        return Refused(ValueError, -1), Refused(ValueError, -1)
+    fast_state = fast.init(fast_params)
+    for step in range(steps):
         grads = random_tree(rng, dtype)
         before = copy.deepcopy(grads)
-        params, state = optimizer.update(params, grads, state)
+        try:
+            params, state = optimizer.update(params, grads, state)
+        except FloatingPointError:
+            with pytest.raises(FloatingPointError, match=f"step {step} made"):
+                fast.update_(fast_params, grads, fast_state)
+            return Refused(FloatingPointError, step), Refused(FloatingPointError, step)
         fast_state = fast.update_(fast_params, grads, fast_state)
         for a, b in zip(leaves(grads), leaves(before)):
             np.testing.assert_array_equal(a, b)  # gradients are only read
@@ -56,6 +78,9 @@ def run_both(optimizer, steps, *, dtype=np.float32, seed=0, **fast_options):
 
 
 def assert_identical(reference, fast):
+    if isinstance(reference, Refused):
+        assert fast == reference
+        return
     (params, state), (fast_params, fast_state) = reference, fast
     assert fast_state.step == state.step
     for a, b in zip(leaves(params), leaves(fast_params)):

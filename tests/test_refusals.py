@@ -1,0 +1,193 @@
+"""Nothing silently wrong: inputs and results the optimizers must refuse, with the error that
+names the argument or the leaf. Each test failed before the check it covers existed."""
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rmsprop_ref import SGD, Adagrad, Adam, RMSprop
+from rmsprop_ref.inplace import InPlaceRMSprop
+from rmsprop_ref.problems import Problem
+from rmsprop_ref.run import minimize
+from rmsprop_ref.tree import leaves
+
+
+def tree(dtype=np.float32, value=0.0):
+    return {"w": np.full(4, value, dtype), "b": [np.full(2, value, dtype)]}
+
+
+# --------------------------------------------------------------- ε as the arithmetic sees it
+
+@pytest.mark.parametrize("make, epsilon, dtype", [
+    (lambda: RMSprop.preset("torch"), 1e-8, np.float16),
+    (lambda: RMSprop.preset("tf1", learning_rate=0.01), 1e-10, np.float16),
+    (lambda: Adam(), 1e-8, np.float16),
+    (lambda: Adagrad(epsilon=1e-50), 1e-50, np.float32),
+    (lambda: RMSprop(epsilon=1e-50), 1e-50, np.float32),
+])
+def test_an_epsilon_that_rounds_to_zero_in_the_dtype_is_refused(make, epsilon, dtype):
+    optimizer = make()
+    with pytest.raises(ValueError, match=rf"epsilon={epsilon!r} rounds to 0 in {np.dtype(dtype)}.*params\['b'\]\[0\]"):
+        optimizer.init(tree(dtype))
+
+
+def test_an_epsilon_that_rounds_to_zero_is_refused_at_update_too():
+    # a state made for float32 cannot smuggle float16 parameters past init
+    optimizer = RMSprop.preset("torch")
+    with pytest.raises(ValueError, match="rounds to 0 in float16"):
+        optimizer.update(tree(np.float16), tree(np.float16, 1.0), optimizer.State(0, tree(np.float16), None, None))
+
+
+def test_the_in_place_path_refuses_the_same_epsilon():
+    fast = InPlaceRMSprop(RMSprop.preset("torch"))
+    state = RMSprop.preset("torch").State(0, tree(np.float16), None, None)
+    with pytest.raises(ValueError, match="rounds to 0 in float16"):
+        fast.update_(tree(np.float16), tree(np.float16, 1.0), state)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_epsilon_zero_and_representable_epsilons_are_accepted(dtype):
+    for optimizer in (RMSprop(epsilon=0.0), RMSprop(epsilon=float(np.finfo(dtype).smallest_subnormal))):
+        params = tree(dtype)
+        new, _ = optimizer.update(params, tree(dtype), optimizer.init(params))  # zero gradient: no move
+        assert all(np.all(leaf == 0) for leaf in leaves(new))
+
+
+# --------------------------------------------------------------- overflow into the state
+
+def test_overflow_in_the_state_is_refused_naming_the_leaf_and_the_step():
+    optimizer = RMSprop()
+    params = tree()
+    state = optimizer.init(params)
+    kept = copy.deepcopy((params, state))
+    with np.errstate(over="ignore"), pytest.raises(
+            FloatingPointError, match=r"step 0 would make state\.mean_square\['b'\]\[0\] non-finite"):
+        optimizer.update(params, tree(value=1e20), state)
+    for a, b in zip(leaves((params, state[1])), leaves(kept[0]) + leaves(kept[1][1])):
+        np.testing.assert_array_equal(a, b)  # nothing was changed
+
+
+def test_adagrad_float16_accumulator_overflow_is_refused_at_its_step():
+    optimizer = Adagrad()
+    params = {"w": np.zeros(1, np.float16)}
+    state = optimizer.init(params)
+    grads = {"w": np.full(1, 10, np.float16)}
+    with np.errstate(over="ignore"):
+        for _ in range(700):  # G grows by 100 a step and float16 ends at 65504
+            try:
+                params, state = optimizer.update(params, grads, state)
+            except FloatingPointError as error:
+                assert f"step {state.step} would make state.accumulator['w']" in str(error)
+                break
+        else:
+            pytest.fail("the float16 accumulator overflowed without an error")
+    assert np.isfinite(state.accumulator["w"]).all()
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1), lambda: Adam(), lambda: RMSprop(), lambda: Adagrad()])
+def test_non_finite_parameters_are_refused(make):
+    optimizer = make()
+    params = tree()
+    state = optimizer.init(params)
+    params["b"][0][1] = np.nan
+    with pytest.raises(FloatingPointError, match=r"params\['b'\]\[0\] has non-finite values"):
+        optimizer.update(params, tree(value=1.0), state)
+
+
+def test_the_in_place_path_reports_an_overflow_when_checking():
+    fast = InPlaceRMSprop(RMSprop(), check_finite=True)
+    params = tree()
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match=r"step 0 made state\.mean_square"):
+        fast.update_(params, tree(value=1e20), fast.init(params))
+
+
+class Steep(Problem):
+    """f(x) = 1e200·x: a finite loss whose gradient squared overflows float64."""
+
+    def __init__(self):
+        self.name, self.dim, self.minimizer, self.minimum = "steep", 1, np.array([-np.inf]), -np.inf
+
+    def _value(self, x):
+        return 1e200 * x[..., 0]
+
+    def _grad(self, x):
+        return np.full_like(x, 1e200)
+
+
+def test_minimize_records_an_overflowing_step_as_a_divergence():
+    # RMSprop's first step would write g² = inf into its state: minimize records the run as
+    # diverged at the next step instead of crashing or going on with a frozen coordinate
+    with np.errstate(over="ignore"):
+        run = minimize(Steep(), RMSprop(0.1), [0.0], 10)
+    assert run.diverged_at == 1 and run.loss[0] == 0 and np.isnan(run.loss[1])
+
+
+# --------------------------------------------------------------- state from another configuration
+
+@pytest.mark.parametrize("made_by, used_by, buffer", [
+    (RMSprop(), RMSprop(momentum=0.9), "has no momentum_buffer"),
+    (RMSprop(), RMSprop(centered=True), "has no mean_grad"),
+    (RMSprop(centered=True), RMSprop(), "has a mean_grad"),
+    (Adam(), Adam(amsgrad=True), "has no max_mean_square"),
+    (SGD(0.1), SGD(0.1, momentum=0.9), "has no momentum_buffer"),
+])
+def test_a_state_from_a_differently_configured_optimizer_is_refused(made_by, used_by, buffer):
+    params = tree()
+    state = made_by.init(params)
+    with pytest.raises(ValueError, match=f"state {buffer} buffer.*configured differently"):
+        used_by.update(params, tree(value=1.0), state)
+    if isinstance(used_by, RMSprop):  # the in-place path shares the check
+        with pytest.raises(ValueError, match=f"state {buffer} buffer.*configured differently"):
+            InPlaceRMSprop(used_by).update_(params, tree(value=1.0), state)
+
+
+# --------------------------------------------------------------- the property
+
+OPTIONS = st.fixed_dictionaries({}, optional={
+    "centered": st.booleans(),
+    "momentum": st.sampled_from([0.0, 0.5, 0.9]),
+    "epsilon_in_sqrt": st.booleans(),
+    "bias_correction": st.booleans(),
+    "epsilon": st.sampled_from([0.0, 1e-10, 1e-8, 1e-7, 1e-3]),
+    "rho": st.sampled_from([0.5, 0.9, 0.99]),
+})
+
+
+@settings(max_examples=150, deadline=None)
+@given(options=OPTIONS, dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+       scale=st.sampled_from([1e-6, 1.0, 1e3, 1e20]), seed=st.integers(0, 2**16), shape=st.sampled_from([(), (3,), (2, 5)]))
+def test_finite_in_gives_finite_out_or_a_clear_error_on_both_paths(options, dtype, scale, seed, shape):
+    optimizer = RMSprop(0.01, **options)
+    rng = np.random.default_rng(seed)
+    params = {"a": np.array(rng.standard_normal(shape), dtype), "b": [rng.standard_normal(4).astype(dtype)]}
+    fast_params = copy.deepcopy(params)
+    fast = InPlaceRMSprop(optimizer, check_finite=True, min_parallel_size=0, block_size=3)
+    try:
+        state = optimizer.init(params)
+    except ValueError as error:
+        assert "rounds to 0" in str(error)
+        with pytest.raises(ValueError, match="rounds to 0"):
+            fast.init(fast_params)
+        return
+    fast_state = fast.init(fast_params)
+    with np.errstate(all="ignore"):
+        for step in range(3):
+            grads = {"a": np.array(scale * rng.standard_normal(shape), dtype),
+                     "b": [(scale * rng.standard_normal(4)).astype(dtype)]}
+            if not all(np.isfinite(leaf).all() for leaf in leaves(grads)):
+                return  # the gradient itself overflowed the dtype: not this property's input
+            try:
+                params, state = optimizer.update(params, grads, state)
+            except FloatingPointError as error:
+                assert f"step {step} would make" in str(error)
+                with pytest.raises(FloatingPointError, match=f"step {step} made"):
+                    fast.update_(fast_params, grads, fast_state)
+                return
+            fast_state = fast.update_(fast_params, grads, fast_state)
+            for leaf, fast_leaf in zip(leaves((params, state[1:])), leaves((fast_params, fast_state[1:]))):
+                if leaf is not None:
+                    assert np.isfinite(leaf).all()
+                    np.testing.assert_array_equal(leaf, fast_leaf)
