@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from .optimizers import check_epsilon_representable, check_state_matches
 from .rmsprop import RMSprop, RMSpropState
@@ -237,6 +238,9 @@ class InPlaceRMSprop:
         self.min_parallel_size = int(min_parallel_size)
         self.check_finite = bool(check_finite)
         self._scratch: dict[tuple[int, np.dtype], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        # The scratch blocks belong to this object, not to a call: two threads stepping through
+        # one InPlaceRMSprop at once would write each other's scratch. Their steps take turns.
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (f"InPlaceRMSprop({self.optimizer!r}, block_size={self.block_size}, threads={self.threads}, "
@@ -252,6 +256,10 @@ class InPlaceRMSprop:
         Returns the state with ``step`` advanced; its buffers are the very arrays passed in,
         now holding their new values. ``grads`` is left untouched.
         """
+        with self._lock:
+            return self._update_(params, grads, state)
+
+    def _update_(self, params: Tree, grads: Tree, state: RMSpropState) -> RMSpropState:
         leaves = self._flat_leaves(params, grads, state)
         step = int(state.step)
         coefficients = step_coefficients(self.optimizer, step)
@@ -328,6 +336,9 @@ class InPlaceRMSprop:
                     raise ValueError(f"{columns[k][i][0]} shares memory with {columns[1][i][0]}; the in-place step "
                                      f"would overwrite the gradient it is reading")
             flat.append(tuple(arrays[:1] + arrays[1:2] + arrays[2:]))
+        _refuse_overlapping_writes([(column[i][0], arrays[k]) for k, column in enumerate(columns)
+                                    if column is not None and k != 1 for i, arrays in enumerate(flat)
+                                    if arrays[k].size])
         return flat
 
     def _check_finite(self, tree, name: str, step: int) -> None:
@@ -374,6 +385,23 @@ class InPlaceRMSprop:
                 None if m is None else m[start:stop], None if b is None else b[start:stop],
                 t, u, w,
             )
+
+
+def _refuse_overlapping_writes(written: list[tuple[str, np.ndarray]]) -> None:
+    """Refuse two written arrays that share memory: tied weights (one array twice in the tree)
+    would take two steps, and a state buffer that is a parameter array would hold garbage.
+
+    Sorting the arrays' byte ranges finds every overlap in O(n log n), where comparing every
+    pair with np.may_share_memory would take O(n²) for a model with many leaves.
+    """
+    spans = sorted((*byte_bounds(array), path) for path, array in written)
+    reach, reach_path = None, None
+    for low, high, path in spans:
+        if reach is not None and low < reach:
+            raise ValueError(f"{path} shares memory with {reach_path}; the in-place step writes both, so "
+                             f"each would be stepped twice or overwritten (tied weights must be one leaf)")
+        if reach is None or high > reach:
+            reach, reach_path = high, path
 
 
 def _flags(array: np.ndarray) -> str:
