@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .optimizers import check_optimizer
+
 LAYERS = ("hidden", "output")
 SIZES = (784, 512, 10)
 
@@ -45,8 +47,16 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer; got {seed!r}")
-    if len(sizes) != 3 or any(int(n) < 1 for n in sizes):
-        raise ValueError(f"sizes must be three positive layer widths (inputs, hidden, classes); got {sizes!r}")
+    if (not isinstance(sizes, (tuple, list)) or len(sizes) != 3
+            or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes)):
+        raise ValueError(f"sizes must be three positive whole layer widths (inputs, hidden, classes); got {sizes!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype must be a floating-point dtype (float16, float32, float64); got {dtype!r}") from None
+    if not np.issubdtype(dtype, np.floating):
+        # an integer dtype would round every Glorot draw (all below 1) to a zero kernel
+        raise ValueError(f"dtype must be a floating-point dtype (float16, float32, float64); got {dtype}")
     rng = np.random.default_rng(seed)
     params = {}
     for name, fan_in, fan_out in zip(LAYERS, sizes[:-1], sizes[1:]):
@@ -95,14 +105,44 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
+def check_labels(labels, count: int, classes: int, name: str = "labels") -> np.ndarray:
+    """Labels as class indices: integers in [0, classes), one per image.
+
+    NumPy would read a label −1 as the last class and drop the rows past a short label array
+    without a word; float labels would fail deep inside the indexing.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype == bool or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{name} must be integer class indices; got dtype {labels.dtype}")
+    if labels.shape != (count,):
+        raise ValueError(f"{name} must have shape ({count},), one class index per image; got {labels.shape}")
+    if count and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"{name} must be class indices in [0, {classes}); got values from {labels.min()} "
+                         f"to {labels.max()}")
+    return labels
+
+
+def check_images(params: dict, images, name: str = "images") -> np.ndarray:
+    """Images as the network takes them: (n ≥ 1, inputs) in the parameters' float dtype."""
+    kernel = params["hidden"]["kernel"]
+    if not isinstance(images, np.ndarray) or images.ndim != 2 or images.shape[1] != kernel.shape[0]:
+        shape = images.shape if isinstance(images, np.ndarray) else type(images).__name__
+        raise ValueError(f"{name} must be an array of shape (n, {kernel.shape[0]}), one flattened image per row "
+                         f"(see prepare_images); got {shape}")
+    if images.dtype != kernel.dtype:
+        raise ValueError(f"{name} have dtype {images.dtype} but the parameters are {kernel.dtype}; convert one "
+                         f"(prepare_images(x, dtype=...)) so that no step mixes precisions")
+    if len(images) == 0:
+        raise ValueError(f"{name} must hold at least one image; got 0")
+    return images
+
+
 def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Mean cross-entropy over the batch and its gradient with respect to the logits.
 
     loss = −(1/B) Σᵢ log softmax(s)[i, yᵢ];  ∂loss/∂s = (softmax(s) − onehot(y)) / B.
     """
-    labels = np.asarray(labels)
-    if labels.shape != (logits.shape[0],):
-        raise ValueError(f"labels must have shape ({logits.shape[0]},), one class index per row; got {labels.shape}")
+    labels = check_labels(labels, logits.shape[0], logits.shape[1])
     rows = np.arange(logits.shape[0])
     log_probs = log_softmax(logits)
     loss = -log_probs[rows, labels].mean()
@@ -138,6 +178,7 @@ def predict_logits(params: dict, images: np.ndarray, batch_size: int = 10_000) -
 
 def evaluate(params: dict, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) on a whole data set, like Keras's ``model.evaluate``."""
+    check_images(params, images)
     logits = predict_logits(params, images)
     loss, _ = softmax_cross_entropy(logits, labels)
     return loss, float(np.mean(logits.argmax(axis=1) == labels))
@@ -197,6 +238,14 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"seed must be an integer (the shuffling must be reproducible); got {seed!r}")
+    check_optimizer(optimizer)
+    classes = params["output"]["kernel"].shape[1]
+    check_labels(labels, len(check_images(params, images)), classes)
+    if validation_data is not None:
+        val_images = check_images(params, validation_data[0], "validation images")
+        check_labels(validation_data[1], len(val_images), classes, "validation labels")
     with blas_thread_limit(blas_threads):
         return _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation_data)
 

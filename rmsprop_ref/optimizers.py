@@ -80,6 +80,17 @@ def reject_unknown_keywords(owner: str, unknown: dict, accepted: tuple[str, ...]
     raise TypeError(f"{owner}() got unexpected keyword argument(s) {names}; accepted: {', '.join(accepted)}")
 
 
+def check_optimizer(optimizer: Any, name: str = "optimizer") -> "Optimizer":
+    """Accept an optimizer instance; name the mistake when given its class or something else."""
+    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
+        raise ValueError(f"{name} must be an optimizer instance such as {optimizer.__name__}(0.01); "
+                        f"got the class {optimizer.__name__} itself")
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"{name} must be an rmsprop_ref optimizer (SGD, Adagrad, Adam, RMSprop, ...); "
+                        f"got {type(optimizer).__name__}")
+    return optimizer
+
+
 def check_state_matches(optimizer: "Optimizer", state) -> None:
     """Refuse a state whose buffers do not match the optimizer's configuration.
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .optimizers import Optimizer
+from .optimizers import Optimizer, check_optimizer
 from .problems import Problem
 
 
@@ -146,9 +146,11 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     """
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be an rmsprop_ref.problems.Problem; got {type(problem).__name__}")
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be an rmsprop_ref optimizer (SGD, RMSprop, ...); got {type(optimizer).__name__}")
-    x = np.array(x0, dtype=np.float64)
+    check_optimizer(optimizer)
+    try:
+        x = np.array(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}") from None
     if x.shape != (problem.dim,) or not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:

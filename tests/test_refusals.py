@@ -246,3 +246,68 @@ def test_two_threads_sharing_one_in_place_optimizer_get_the_sequential_results()
         for (params, state), [(got_params, got_state)] in zip(expected, results):
             np.testing.assert_array_equal(got_params, params)
             np.testing.assert_array_equal(got_state.mean_square, state.mean_square)
+
+
+# --------------------------------------------------------------- the MLP's data
+
+from rmsprop_ref import mlp  # noqa: E402
+
+
+def small_params(dtype=np.float32):
+    return mlp.init_params(0, sizes=(6, 5, 3), dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, bool, "banana"])
+def test_init_params_refuses_a_dtype_that_is_not_floating(dtype):
+    with pytest.raises(ValueError, match="dtype must be a floating-point dtype"):
+        mlp.init_params(0, sizes=(6, 5, 3), dtype=dtype)
+
+
+@pytest.mark.parametrize("sizes", [(4.7, 3, 2), (4, True, 2), (4, 3), "abc", (4, 0, 2)])
+def test_init_params_refuses_sizes_that_are_not_whole_widths(sizes):
+    with pytest.raises(ValueError, match="sizes must be three positive whole layer widths"):
+        mlp.init_params(0, sizes=sizes)
+
+
+@pytest.mark.parametrize("labels, message", [
+    (np.array([0, 1, -1, 2]), r"class indices in \[0, 3\); got values from -1 to 2"),
+    (np.array([0, 1, 3, 2]), r"class indices in \[0, 3\); got values from 0 to 3"),
+    (np.array([0.0, 1.0, 2.0, 1.0]), "integer class indices; got dtype float64"),
+    (np.array([True, False, True, False]), "integer class indices; got dtype bool"),
+    (np.array([0, 1, 2, 1, 0, 2]), r"shape \(4,\), one class index per image; got \(6,\)"),
+])
+def test_fit_refuses_labels_that_numpy_would_misread(labels, message):
+    images = np.zeros((4, 6), np.float32)
+    with pytest.raises(ValueError, match=message):
+        mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=0)
+
+
+@pytest.mark.parametrize("images, message", [
+    (np.zeros((4, 7), np.float32), r"shape \(n, 6\)"),
+    (np.zeros((4, 6), np.float64), "dtype float64 but the parameters are float32"),
+    (np.zeros((0, 6), np.float32), "at least one image"),
+    ([[0.0] * 6] * 4, r"shape \(n, 6\).*got list"),
+])
+def test_fit_refuses_images_that_do_not_fit_the_network(images, message):
+    with pytest.raises(ValueError, match=message):
+        mlp.fit(small_params(), RMSprop(), images, np.zeros(4, int)[: len(images)], epochs=1, batch_size=2, seed=0)
+
+
+def test_fit_checks_the_validation_data_and_the_seed_and_the_optimizer():
+    images, labels = np.zeros((4, 6), np.float32), np.zeros(4, int)
+    with pytest.raises(ValueError, match="validation labels must be class indices"):
+        mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=0,
+                validation_data=(images, labels + 5))
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=None)
+    with pytest.raises(ValueError, match=r"optimizer instance such as RMSprop\(0.01\); got the class RMSprop"):
+        mlp.fit(small_params(), RMSprop, images, labels, epochs=1, batch_size=2, seed=0)
+
+
+def test_minimize_names_x0_and_the_optimizer_class():
+    from rmsprop_ref.problems import ill_conditioned_quadratic
+
+    with pytest.raises(ValueError, match="x0 must be 2 finite numbers"):
+        minimize(ill_conditioned_quadratic(), RMSprop(), "ab", 5)
+    with pytest.raises(ValueError, match="got the class RMSprop itself"):
+        minimize(ill_conditioned_quadratic(), RMSprop, [1.0, 1.0], 5)
