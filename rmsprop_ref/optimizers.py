@@ -16,6 +16,7 @@ This module holds the shared machinery and the baselines SGD, Adagrad and Adam;
 
 from __future__ import annotations
 
+import inspect
 import math
 from functools import partial
 from typing import Any, Callable, NamedTuple
@@ -32,7 +33,17 @@ LearningRate = float | Callable[[int], float]
 
 def check_learning_rate(value: Any) -> LearningRate:
     """Accept a finite float > 0 or a callable schedule; anything else is a ValueError."""
+    if isinstance(value, type):
+        raise ValueError(f"learning_rate must be a number or a schedule object such as "
+                         f"schedules.ExponentialDecay(0.01, 100, 0.5); got the class {value.__name__} itself")
     if callable(value):
+        try:
+            inspect.signature(value).bind(0)
+        except TypeError:
+            raise ValueError(f"a learning_rate schedule must take one argument, the step count; "
+                             f"{value!r} cannot be called as schedule(step)") from None
+        except ValueError:  # some builtins have no signature to inspect: let the first step tell
+            pass
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         raise ValueError(f"learning_rate must be a finite number > 0 or a callable schedule(step); got {value!r}")
@@ -204,6 +215,8 @@ class Optimizer:
         if not callable(rate):
             return rate
         value = rate(step)
+        if isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"learning_rate schedule returned {value!r} at step {step}; it must return a number > 0")
         try:
             value = float(value)
         except (TypeError, ValueError):

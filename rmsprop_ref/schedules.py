@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from dataclasses import dataclass
 
+import numpy as np
 
 
 def _check_positive(name: str, value: float) -> float:
@@ -68,7 +68,17 @@ class ExponentialDecay(_DecayOverSteps):
     """
 
     def __call__(self, step: int) -> float:
-        return self.learning_rate * self.decay_rate ** self._progress(step)
+        progress = self._progress(step)
+        try:
+            value = self.learning_rate * self.decay_rate ** progress
+        except OverflowError:
+            value = math.inf
+        if value == 0 or not math.isfinite(value):
+            # A long run can outlive the schedule: rate^(t/T) leaves the range of a float.
+            reached = "underflows to 0" if value == 0 else "overflows to infinity"
+            raise ValueError(f"{self!r} {reached} at step {step} (rate^(step/decay_steps) = "
+                             f"{self.decay_rate}^{progress:g}); shorten the run or slow the decay")
+        return value
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,11 @@ class CosineDecay:
     def __post_init__(self):
         object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
         object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
-        if isinstance(self.alpha, bool) or not isinstance(self.alpha, (int, float)) or not 0 < self.alpha <= 1:
-            raise ValueError(f"alpha must be a number in (0, 1]; got {self.alpha!r}")
+        alpha = self.alpha
+        if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+                or not 0 < alpha <= 1:
+            raise ValueError(f"alpha must be a number in (0, 1]; got {alpha!r}")
+        object.__setattr__(self, "alpha", float(alpha))
 
     def __call__(self, step: int) -> float:
         progress = min(_check_step(step), self.decay_steps) / self.decay_steps

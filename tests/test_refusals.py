@@ -311,3 +311,39 @@ def test_minimize_names_x0_and_the_optimizer_class():
         minimize(ill_conditioned_quadratic(), RMSprop(), "ab", 5)
     with pytest.raises(ValueError, match="got the class RMSprop itself"):
         minimize(ill_conditioned_quadratic(), RMSprop, [1.0, 1.0], 5)
+
+
+# --------------------------------------------------------------- schedules
+
+from rmsprop_ref import schedules  # noqa: E402
+
+
+def test_a_schedule_that_takes_no_step_is_refused_when_the_optimizer_is_made():
+    with pytest.raises(ValueError, match=r"must take one argument, the step count"):
+        RMSprop(learning_rate=lambda: 0.01)
+
+
+def test_a_schedule_class_instead_of_an_instance_is_refused():
+    with pytest.raises(ValueError, match="got the class ExponentialDecay itself"):
+        RMSprop(learning_rate=schedules.ExponentialDecay)
+
+
+def test_a_schedule_returning_true_is_not_read_as_one():
+    optimizer = RMSprop(learning_rate=lambda step: True)
+    params = tree()
+    with pytest.raises(ValueError, match="schedule returned True at step 0"):
+        optimizer.update(params, tree(value=1.0), optimizer.init(params))
+
+
+def test_cosine_decay_accepts_numpy_numbers():
+    schedule = schedules.CosineDecay(0.1, 10, alpha=np.float32(0.5))
+    assert schedule.alpha == 0.5 and type(schedule.alpha) is float
+    assert schedule(10) == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("rate, word", [(0.5, "underflows to 0"), (2.0, "overflows to infinity")])
+def test_exponential_decay_says_at_which_step_it_leaves_the_floats(rate, word):
+    schedule = schedules.ExponentialDecay(0.01, 1, rate)
+    assert schedule(100) > 0
+    with pytest.raises(ValueError, match=rf"{word} at step 5000"):
+        schedule(5000)
