@@ -284,6 +284,9 @@ def spell(framework: str, **options: Any) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{NAMES[framework]} has no keyword for {', '.join(map(repr, missing))}; "
                          f"it spells: {', '.join(keyword)}")
+    # The values must make a valid RMSprop: its checks name the option and what it accepts
+    # (rho=5 or rho="x" would otherwise be spelled into the framework's keyword as given).
+    RMSprop(**options)
     return {keyword[name]: _framework_value(framework, keyword[name], value) for name, value in options.items()}
 
 

@@ -38,6 +38,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .checks import float_array
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -47,7 +49,7 @@ def sigmoid(z):
 
 
 def _frozen_array(values, name: str, ndim: int | None = 1) -> np.ndarray:
-    array = np.array(values, dtype=np.float64)
+    array = float_array(name, values, "a sequence of finite numbers")
     if ndim is not None and array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D sequence of numbers; got shape {array.shape}")
     if not np.all(np.isfinite(array)):

@@ -16,10 +16,12 @@ there and the arrays keep their full length).
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import float_array
 from .optimizers import Optimizer, check_optimizer
 from .problems import Problem
 
@@ -147,10 +149,7 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be an rmsprop_ref.problems.Problem; got {type(problem).__name__}")
     check_optimizer(optimizer)
-    try:
-        x = np.array(x0, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}") from None
+    x = float_array("x0", x0, f"{problem.dim} finite numbers for {problem.name}")
     if x.shape != (problem.dim,) or not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
@@ -234,11 +233,16 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
     is hand-picked. Score: final loss, or with ``target_loss`` the number of steps to reach it;
     +inf for a diverged run (see :class:`LearningRateSearch`).
     """
-    rates = np.array(learning_rates, dtype=np.float64)
+    rates = float_array("learning_rates", learning_rates, "a non-empty 1-D sequence of finite numbers > 0")
     if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
         raise ValueError(f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}")
     if not callable(make_optimizer):
         raise ValueError(f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}")
+    if target_loss is not None:
+        # checked before the runs, so that a typo does not cost the whole search
+        if isinstance(target_loss, (bool, np.bool_)) or not isinstance(target_loss, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(target_loss):
+            raise ValueError(f"target_loss must be a finite number or None; got {target_loss!r}")
     rates = np.sort(rates)
     trajectories = tuple(minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options)
                          for lr in rates)
@@ -248,6 +252,10 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
         target_loss = float(target_loss)
         reached = [t.first_step_below(target_loss) for t in trajectories]
         scores = np.array([math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)])
+    if all(t.diverged for t in trajectories):
+        warnings.warn(f"every learning rate of the search diverged ({label or 'unlabelled'}); its 'best' "
+                      f"learning rate, the smallest, means nothing: widen the grid toward smaller rates",
+                      RuntimeWarning, stacklevel=2)
     rates.setflags(write=False)
     scores.setflags(write=False)
     return LearningRateSearch(learning_rates=rates, scores=scores, trajectories=trajectories, label=label,

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import float_array
 from .inplace import Coefficients, rmsprop_step_
 from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
@@ -90,7 +91,7 @@ class SweepResult:
 
 
 def _axis(name: str, values: Any) -> np.ndarray:
-    array = np.atleast_1d(np.asarray(values, dtype=np.float64))
+    array = np.atleast_1d(float_array(name, values, "a number or a non-empty 1-D sequence of numbers"))
     if array.ndim != 1 or array.size == 0:
         raise ValueError(f"{name} must be a number or a non-empty 1-D sequence of numbers; got {values!r}")
     return array
@@ -124,10 +125,13 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
         raise ValueError(f"problem must be an rmsprop_ref.problems.Problem; got {type(problem).__name__}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}") from None
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}")
-    x0 = np.array(x0, dtype=np.float64)
+    x0 = float_array("x0", x0, f"{problem.dim} finite numbers for {problem.name}")
     if x0.shape != (problem.dim,) or not np.all(np.isfinite(x0)):
         raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}")
     if isinstance(gradient_noise, bool) or not isinstance(gradient_noise, (int, float, np.integer, np.floating)) \

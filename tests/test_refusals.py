@@ -347,3 +347,41 @@ def test_exponential_decay_says_at_which_step_it_leaves_the_floats(rate, word):
     assert schedule(100) > 0
     with pytest.raises(ValueError, match=rf"{word} at step 5000"):
         schedule(5000)
+
+
+# --------------------------------------------------------------- numbers that name their argument
+
+from rmsprop_ref.conventions import spell  # noqa: E402
+from rmsprop_ref.problems import Quadratic  # noqa: E402
+from rmsprop_ref.run import search_learning_rate  # noqa: E402
+from rmsprop_ref.sweep import sweep  # noqa: E402
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: Quadratic("ab"), "curvatures must be a sequence of finite numbers; got 'ab'"),
+    (lambda: sweep(Quadratic(), "ab", 5, learning_rate=0.1), "x0 must be 2 finite numbers"),
+    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate="abc"), "learning_rate must be a number or"),
+    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=True), "learning_rate must be a number or"),
+    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=0.1, dtype="banana"), "dtype must be float32 or float64"),
+    (lambda: spell("torch", rho="x"), "rho must be a number in"),
+    (lambda: spell("torch", rho=5), "rho must be a number in"),
+    (lambda: search_learning_rate(Quadratic(), RMSprop, ["a"], [1.0, 1.0], 5), "learning_rates must be"),
+])
+def test_bad_numbers_are_refused_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize("target", ["x", float("nan"), True])
+def test_search_checks_its_target_before_running(target, monkeypatch):
+    import rmsprop_ref.run as run
+
+    monkeypatch.setattr(run, "minimize", lambda *a, **k: pytest.fail("ran before checking target_loss"))
+    with pytest.raises(ValueError, match="target_loss must be a finite number or None"):
+        search_learning_rate(Quadratic(), RMSprop, [0.1], [1.0, 1.0], 5, target_loss=target)
+
+
+def test_a_search_where_every_rate_diverged_warns():
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="every learning rate of the search diverged"):
+        search = search_learning_rate(Quadratic(), lambda lr: SGD(lr), [10.0, 100.0], [1.0, 1.0], 50)
+    assert search.diverged.all()
