@@ -22,13 +22,21 @@ def _child_path(path: str, key: Any) -> str:
 def leaves_with_paths(tree: Tree, path: str = "params") -> Iterator[tuple[str, Any]]:
     """Yield ``(path, leaf)`` for every leaf, in a fixed order (dict keys sorted)."""
     if isinstance(tree, dict):
-        for key in sorted(tree):
+        for key in _sorted_keys(tree):
             yield from leaves_with_paths(tree[key], _child_path(path, key))
     elif isinstance(tree, (list, tuple)):
         for index, item in enumerate(tree):
             yield from leaves_with_paths(item, _child_path(path, index))
     else:
         yield path, tree
+
+
+def _sorted_keys(tree: dict) -> list:
+    """The keys in sorted order; keys of mixed types (1 and "a") by type name, then repr."""
+    try:
+        return sorted(tree)
+    except TypeError:
+        return sorted(tree, key=lambda key: (type(key).__name__, repr(key)))
 
 
 def leaves(tree: Tree) -> list[Any]:
@@ -94,6 +102,8 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
         for index, (a, b) in enumerate(zip(ref, other)):
             _check(a, b, _child_path(ref_path, index), _child_path(path, index))
     else:
+        if isinstance(other, (dict, list, tuple)):
+            raise ValueError(f"{path} must be an array like {ref_path}; got a {type(other).__name__}")
         ref_arr, arr = np.asarray(ref), np.asarray(other)
         if arr.shape != ref_arr.shape:
             raise ValueError(f"{path} has shape {arr.shape}; it must match {ref_path}, shape {ref_arr.shape}")

@@ -385,3 +385,21 @@ def test_a_search_where_every_rate_diverged_warns():
     with np.errstate(all="ignore"), pytest.warns(RuntimeWarning, match="every learning rate of the search diverged"):
         search = search_learning_rate(Quadratic(), lambda lr: SGD(lr), [10.0, 100.0], [1.0, 1.0], 50)
     assert search.diverged.all()
+
+
+# --------------------------------------------------------------- tree structure
+
+def test_array_params_with_list_grads_are_refused_naming_the_grads():
+    optimizer = RMSprop()
+    params = np.zeros(3)
+    with pytest.raises(ValueError, match="grads must be an array like params; got a list"):
+        optimizer.update(params, [1.0, 2.0, 3.0], optimizer.init(params))
+
+
+def test_dict_keys_of_mixed_types_work_and_are_named():
+    optimizer = RMSprop()
+    params = {1: np.zeros(2), "a": np.zeros(2)}
+    new, _ = optimizer.update(params, {1: np.ones(2), "a": np.ones(2)}, optimizer.init(params))
+    assert set(new) == {1, "a"}
+    with pytest.raises(ValueError, match=r"grads\['a'\] has shape \(3,\)"):
+        optimizer.update(params, {1: np.ones(2), "a": np.ones(3)}, optimizer.init(params))
