@@ -276,9 +276,12 @@ class InPlaceRMSprop:
         # Every worker's scratch blocks exist before any block runs. Otherwise a worker that
         # happened to take no block in the first steps would allocate its scratch in a later
         # one, and "a step allocates nothing after the first" would hold only by luck.
+        # A block never needs more scratch than its leaf has elements, so an absurd
+        # block_size costs nothing beyond the largest leaf.
         for dtype in {arrays[0].dtype for arrays in leaves}:
+            largest = max(arrays[0].size for arrays in leaves if arrays[0].dtype == dtype)
             for worker in range(workers):
-                self._scratch_for(worker, dtype)
+                self._scratch_for(worker, dtype, min(self.block_size, largest))
         if workers <= 1:
             self._run(0, counter, blocks, leaves, coefficients)
         else:
@@ -357,10 +360,10 @@ class InPlaceRMSprop:
         return [(index, start, min(start + self.block_size, arrays[0].size))
                 for index, arrays in enumerate(leaves) for start in range(0, arrays[0].size, self.block_size)]
 
-    def _scratch_for(self, worker: int, dtype: np.dtype):
+    def _scratch_for(self, worker: int, dtype: np.dtype, size: int):
         key = (worker, dtype)
-        if key not in self._scratch:
-            self._scratch[key] = tuple(np.empty(self.block_size, dtype=dtype) for _ in range(3))
+        if key not in self._scratch or self._scratch[key][0].size < size:
+            self._scratch[key] = tuple(np.empty(size, dtype=dtype) for _ in range(3))
         return self._scratch[key]
 
     def _run(self, worker: int, counter, blocks, leaves, coefficients: Coefficients) -> None:

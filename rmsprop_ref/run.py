@@ -16,6 +16,7 @@ there and the arrays keep their full length).
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -136,6 +137,32 @@ class Trajectory:
         return self._per_layer(np.diff(self.params, axis=0))
 
 
+def record_arrays(name: str, value: int, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """NaN-filled float64 arrays that record a run; too large a run is refused by its argument.
+
+    Without this, steps=10**14 fails with a MemoryError about petabytes, naming nothing.
+    """
+    needed = sum(8 * math.prod(shape) for shape in shapes)
+    refusal = ValueError(f"{name}={value!r} would need {needed / 2**30:,.1f} GiB to record the run, more than "
+                         f"this machine has; record fewer steps")
+    # Filling an array larger than the memory would not fail: it would swap, or wake the
+    # out-of-memory killer. So the size is compared with the memory first, where it is known.
+    if needed > _physical_memory():
+        raise refusal
+    try:
+        return [np.full(shape, np.nan) for shape in shapes]
+    except (MemoryError, ValueError):
+        raise refusal from None
+
+
+def _physical_memory() -> float:
+    """Bytes of RAM (Linux, macOS), or infinity where the system does not say (Windows)."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return math.inf
+
+
 def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergence_bound: float = 1e12,
              clip_norm: float | None = None, label: str = "") -> Trajectory:
     """Run ``steps`` updates of ``optimizer`` on ``problem`` from ``x0`` and record them.
@@ -158,9 +185,8 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     if clip_norm is not None:
         clip_norm = _check_positive("clip_norm", clip_norm)
 
-    params = np.full((steps + 1, problem.dim), np.nan)
-    grads = np.full((steps + 1, problem.dim), np.nan)
-    loss = np.full(steps + 1, np.nan)
+    params, grads, loss = record_arrays("steps", steps, [(steps + 1, problem.dim), (steps + 1, problem.dim),
+                                                          (steps + 1,)])
     diverged_at = None
     state = optimizer.init(x)
     # Overflow to inf is an outcome we record, not an error to warn about.

@@ -39,6 +39,7 @@ from .checks import float_array
 from .inplace import Coefficients, rmsprop_step_
 from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
+from .run import record_arrays
 
 AXES = ("learning_rate", "rho", "epsilon", "seed")
 
@@ -186,7 +187,7 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     m = np.zeros_like(x) if optimizer.centered else None
     b = np.zeros_like(x) if optimizer.momentum > 0 else None
     t, u, w = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    loss = np.full((n, steps + 1), np.nan)
+    loss, = record_arrays("steps", steps, [(n, steps + 1)])
     final_params = np.full((n, problem.dim), np.nan, dtype=dtype)
     diverged_at = np.full(n, -1, dtype=np.int64)
     alive = np.ones(n, dtype=bool)

@@ -403,3 +403,30 @@ def test_dict_keys_of_mixed_types_work_and_are_named():
     assert set(new) == {1, "a"}
     with pytest.raises(ValueError, match=r"grads\['a'\] has shape \(3,\)"):
         optimizer.update(params, {1: np.ones(2), "a": np.ones(3)}, optimizer.init(params))
+
+
+# --------------------------------------------------------------- absurd sizes
+
+def test_an_absurd_step_count_is_refused_by_name():
+    from rmsprop_ref.problems import ill_conditioned_quadratic
+
+    with pytest.raises(ValueError, match=r"steps=100000000000000 would need .* GiB"):
+        minimize(ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 10**14)
+    with pytest.raises(ValueError, match=r"steps=100000000000000 would need .* GiB"):
+        sweep(Quadratic(), [1.0, 1.0], 10**14, learning_rate=[0.1, 0.01])
+
+
+def test_an_absurd_block_size_costs_only_the_largest_leaf():
+    params = {"w": np.zeros(1000, np.float32)}
+    fast = InPlaceRMSprop(RMSprop(0.01), block_size=10**14)
+    state = fast.update_(params, {"w": np.ones(1000, np.float32)}, fast.init(params))
+    assert state.step == 1 and all(s.size == 1000 for scratch in fast._scratch.values() for s in scratch)
+
+
+def test_a_step_count_beyond_the_memory_is_refused_before_filling_it(monkeypatch):
+    import rmsprop_ref.run as run
+    from rmsprop_ref.problems import ill_conditioned_quadratic
+
+    monkeypatch.setattr(run, "_physical_memory", lambda: 1e6)  # a machine with 1 MB
+    with pytest.raises(ValueError, match=r"steps=100000 would need 0.0 GiB"):
+        minimize(ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 100_000)
