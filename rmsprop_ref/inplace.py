@@ -25,11 +25,12 @@ operations, so each one is still a loop over the block (in cache), and the squar
 costs several multiplications. On a two-core machine that, more than memory, is the limit;
 ``benchmarks/step.py`` measures how close it gets.
 
-What it does not do by default: scan the parameters and gradients for nan/inf before the
-step and the results after it (the pure ``update`` does; each scan is one more pass over the
-arrays). Pass ``check_finite=True`` to get the reference's ``FloatingPointError``: raised
-before anything is modified for non-finite inputs, and right after the step, naming the
-leaf, when the step itself overflowed.
+Non-finite results are never silent: each block is checked while it is still in the cache
+(one reduction, no allocation), and a step that made any parameter or buffer inf or nan
+raises ``FloatingPointError`` naming the leaf, after the step (the arrays already hold it).
+What it does not do by default is scan its inputs first (the pure ``update`` does; that is
+one more pass over the arrays from memory). Pass ``check_finite=True`` for that: non-finite
+parameters or gradients then raise before anything is modified.
 """
 
 from __future__ import annotations
@@ -208,7 +209,7 @@ class InPlaceRMSprop:
     - ``threads``: threads sharing the blocks (default: the usable cores, at most 4).
       Arrays with fewer than ``min_parallel_size`` elements in total run in the calling
       thread, where starting threads would cost more than it saves.
-    - ``check_finite``: scan the gradients for nan/inf first, as the pure update does.
+    - ``check_finite``: scan the parameters and gradients for nan/inf first, as the pure update does.
 
     Every parameter leaf and state buffer must be a writable, C-contiguous NumPy array (so
     that it can be changed in place), not sharing memory with the gradients. Scratch blocks
@@ -282,24 +283,26 @@ class InPlaceRMSprop:
             largest = max(arrays[0].size for arrays in leaves if arrays[0].dtype == dtype)
             for worker in range(workers):
                 self._scratch_for(worker, dtype, min(self.block_size, largest))
+        broken: list[tuple[int, int]] = []  # list.append is atomic under the GIL
         if workers <= 1:
-            self._run(0, counter, blocks, leaves, coefficients)
+            self._run(0, counter, blocks, leaves, coefficients, broken)
         else:
             pool = _thread_pool(workers - 1)
-            futures = [pool.submit(self._run, i, counter, blocks, leaves, coefficients) for i in range(1, workers)]
-            self._run(0, counter, blocks, leaves, coefficients)
+            futures = [pool.submit(self._run, i, counter, blocks, leaves, coefficients, broken)
+                       for i in range(1, workers)]
+            self._run(0, counter, blocks, leaves, coefficients, broken)
             for future in futures:
                 future.result()
-        if self.check_finite:
-            # The pure update refuses a step whose result overflows; here the arrays already
-            # hold it, so the error says so instead of letting the next step run on inf.
-            for tree, prefix in ((params, "params"), *((s, f"state.{n}") for n, s in
-                                                      zip(RMSpropState._fields[1:], state[1:]) if s is not None)):
-                for path, leaf in leaves_with_paths(tree, prefix):
-                    if not np.all(np.isfinite(leaf)):
-                        raise FloatingPointError(
-                            f"step {step} made {path} non-finite (inf or nan) in {leaf.dtype}; the in-place "
-                            f"step has already written it, so restore the arrays from a copy before going on")
+        if broken:
+            # The pure update refuses a step whose result is not finite; here the arrays
+            # already hold it, so the error says so instead of letting the next step run on inf.
+            index, k = min(broken)
+            names = ["params"] + [f"state.{n}" for n in ("mean_square", "mean_grad", "momentum_buffer")]
+            tree = params if k == 0 else state[k]
+            path = [p for p, _ in leaves_with_paths(tree, names[k])][index]
+            raise FloatingPointError(
+                f"step {step} made {path} non-finite (inf or nan) in {leaves[index][0].dtype}; the in-place "
+                f"step has already written it, so restore the arrays from a copy before going on")
         return state._replace(step=step + 1)
 
     # -- helpers
@@ -349,10 +352,7 @@ class InPlaceRMSprop:
             flat = g.reshape(-1)
             for start in range(0, flat.size, self.block_size):
                 block = flat[start:start + self.block_size]
-                # A sum is nan or inf exactly when some element is (or overflows to inf: then
-                # check element-wise, rarely).
-                total = np.add.reduce(block, dtype=np.float64)
-                if not np.isfinite(total) and not np.all(np.isfinite(block)):
+                if not _all_finite(block):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {step}")
 
     def _blocks(self, leaves) -> list[tuple[int, int, int]]:
@@ -366,8 +366,12 @@ class InPlaceRMSprop:
             self._scratch[key] = tuple(np.empty(size, dtype=dtype) for _ in range(3))
         return self._scratch[key]
 
-    def _run(self, worker: int, counter, blocks, leaves, coefficients: Coefficients) -> None:
-        """Take blocks from the shared counter until none is left; step each one."""
+    def _run(self, worker: int, counter, blocks, leaves, coefficients: Coefficients, broken: list) -> None:
+        """Take blocks from the shared counter until none is left; step each one.
+
+        A block whose result is not finite is noted in ``broken`` as (leaf index, array
+        index); the check runs on the block while it is still in the cache.
+        """
         typed = {}
         for position in counter:
             if position >= len(blocks):
@@ -382,12 +386,22 @@ class InPlaceRMSprop:
                     if value is not None and name != "zero_epsilon"})
             # made in update_ before any block runs, so a step never allocates here
             t, u, w = (s[: stop - start] for s in self._scratch[worker, theta.dtype])
-            rmsprop_step_(
-                self.optimizer, typed[theta.dtype],
-                theta[start:stop], g[start:stop], v[start:stop],
-                None if m is None else m[start:stop], None if b is None else b[start:stop],
-                t, u, w,
-            )
+            written = (theta[start:stop], v[start:stop], None if m is None else m[start:stop],
+                       None if b is None else b[start:stop])
+            rmsprop_step_(self.optimizer, typed[theta.dtype], written[0], g[start:stop], *written[1:], t, u, w)
+            for k, block in enumerate(written):
+                if block is not None and not _all_finite(block):
+                    broken.append((index, k))
+
+
+def _all_finite(block: np.ndarray) -> bool:
+    """Whether every element is finite, in one pass that allocates no block-sized array.
+
+    A sum is nan or inf exactly when some element is, or when the sum itself overflows; that
+    rare case is settled element by element. Accumulated in float64, a float32 or float16
+    block cannot overflow the sum.
+    """
+    return bool(np.isfinite(np.add.reduce(block, dtype=np.float64)) or np.isfinite(block).all())
 
 
 def _refuse_overlapping_writes(written: list[tuple[str, np.ndarray]]) -> None:

@@ -97,10 +97,12 @@ def test_non_finite_parameters_are_refused(make):
         optimizer.update(params, tree(value=1.0), state)
 
 
-def test_the_in_place_path_reports_an_overflow_when_checking():
-    fast = InPlaceRMSprop(RMSprop(), check_finite=True)
+@pytest.mark.parametrize("check_finite", [False, True])
+def test_the_in_place_path_reports_an_overflow_whether_or_not_it_checks_its_inputs(check_finite):
+    fast = InPlaceRMSprop(RMSprop(), check_finite=check_finite)
     params = tree()
-    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match=r"step 0 made state\.mean_square"):
+    with np.errstate(over="ignore"), pytest.raises(
+            FloatingPointError, match=r"step 0 made state\.mean_square\['b'\]\[0\] non-finite"):
         fast.update_(params, tree(value=1e20), fast.init(params))
 
 
@@ -164,7 +166,7 @@ def test_finite_in_gives_finite_out_or_a_clear_error_on_both_paths(options, dtyp
     rng = np.random.default_rng(seed)
     params = {"a": np.array(rng.standard_normal(shape), dtype), "b": [rng.standard_normal(4).astype(dtype)]}
     fast_params = copy.deepcopy(params)
-    fast = InPlaceRMSprop(optimizer, check_finite=True, min_parallel_size=0, block_size=3)
+    fast = InPlaceRMSprop(optimizer, min_parallel_size=0, block_size=3)  # results are always checked
     try:
         state = optimizer.init(params)
     except ValueError as error:
