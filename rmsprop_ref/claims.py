@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import mlp
-from .optimizers import Adagrad, Optimizer
+from .optimizers import Adagrad, Optimizer, check_optimizer
 from .problems import Problem
 from .rmsprop import PRESETS
 from .run import minimize
@@ -212,6 +212,7 @@ def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int,
     matrices of a small batch are too small to gain from threads, and on a busy 2-core machine
     a multi-threaded BLAS spends its time waiting: one thread was 20 times faster there.
     """
+    check_optimizer(optimizer)
     if not 0 <= dropout < 1:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
     params = mlp.init_params(seed, sizes=(784, hidden_units, 10))

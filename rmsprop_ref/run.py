@@ -297,7 +297,8 @@ def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, li
     Returns ``(updates, states)``: ``updates[k] = θ_{k+1} − θ_k`` (shape (steps, dim)) and
     ``states[k]`` the optimizer state after update k.
     """
-    grads = np.asarray(grads, dtype=np.float64)
+    check_optimizer(optimizer)
+    grads = float_array("grads", grads, "an array of numbers of shape (steps, dim)")
     if grads.ndim != 2:
         raise ValueError(f"grads must have shape (steps, dim); got {grads.shape}")
     theta = np.zeros(grads.shape[1]) if x0 is None else np.array(x0, dtype=np.float64)

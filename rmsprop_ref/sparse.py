@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .optimizers import check_optimizer
+
 from .problems import sigmoid
 
 
@@ -75,6 +77,7 @@ def train_logistic(data: RareFeatureData, optimizer, *, epochs: int, batch_size:
         raise ValueError(f"epochs must be a whole number >= 1; got {epochs!r}")
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1; got {batch_size!r}")
+    check_optimizer(optimizer)
     rng = np.random.default_rng(seed)
     weights = np.zeros(data.features.shape[1])
     state = optimizer.init(weights)

