@@ -395,13 +395,15 @@ class InPlaceRMSprop:
 
 
 def _all_finite(block: np.ndarray) -> bool:
-    """Whether every element is finite, in one pass that allocates no block-sized array.
+    """Whether every element is finite, without allocating anything of the block's size.
 
-    A sum is nan or inf exactly when some element is, or when the sum itself overflows; that
-    rare case is settled element by element. Accumulated in float64, a float32 or float16
-    block cannot overflow the sum.
+    The largest and the smallest element are both finite exactly when every element is
+    (NaN propagates through both reductions). A sum would be one pass instead of two but can
+    overflow, and summing float32 in float64 allocates a conversion buffer.
     """
-    return bool(np.isfinite(np.add.reduce(block, dtype=np.float64)) or np.isfinite(block).all())
+    if block.size == 0:
+        return True
+    return bool(np.isfinite(np.maximum.reduce(block)) and np.isfinite(np.minimum.reduce(block)))
 
 
 def _refuse_overlapping_writes(written: list[tuple[str, np.ndarray]]) -> None:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .optimizers import check_optimizer
-
 from .problems import sigmoid
 
 
