@@ -25,3 +25,13 @@ def float_array(name: str, value: Any, accepted: str = "numbers") -> np.ndarray:
     if array.dtype.kind not in "iuf":
         raise ValueError(f"{name} must be {accepted}; got {value!r}")
     return array.astype(np.float64)
+
+
+def seeded_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """``np.random.default_rng(seed)`` for a whole number >= 0, or a ValueError naming ``name``.
+
+    ``default_rng(None)`` draws fresh entropy: a run that is silently different every time.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{name} must be a whole number >= 0 (a run must be reproducible); got {seed!r}")
+    return np.random.default_rng(int(seed))

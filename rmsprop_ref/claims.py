@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import mlp
+from .checks import seeded_rng
 from .optimizers import Adagrad, Optimizer, check_optimizer
 from .problems import Problem
 from .rmsprop import PRESETS
@@ -159,7 +160,7 @@ def noisy_final_loss(problem: Problem, optimizer: Optimizer, x0, steps: int, noi
     """
     if runs < 1 or tail < 1 or tail > steps:
         raise ValueError(f"need runs ≥ 1 and 1 ≤ tail ≤ steps; got runs={runs}, tail={tail}, steps={steps}")
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     x = np.tile(np.asarray(x0, dtype=float), (runs, 1))
     state = optimizer.init(x)
     losses = []
@@ -217,7 +218,7 @@ def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int,
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
     params = mlp.init_params(seed, sizes=(784, hidden_units, 10))
     state = optimizer.init(params)
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     images, labels = train
     with mlp.blas_thread_limit(blas_threads):
         for _ in range(int(epochs)):

@@ -42,6 +42,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from . import mlp
+from .checks import seeded_rng
 from .rmsprop import PRESETS, RMSprop
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
@@ -427,7 +428,7 @@ def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, la
         raise ValueError(f"steps must be a positive integer; got {steps!r}")
     if steps * batch_size > len(images):
         raise ValueError(f"steps * batch_size = {steps * batch_size} exceeds the {len(images)} training images")
-    batches = mlp.batch_slices(len(images), batch_size, np.random.default_rng(seed))[:steps]
+    batches = mlp.batch_slices(len(images), batch_size, seeded_rng(seed))[:steps]
     runs = {}
     for label, optimizer in optimizers.items():
         params, state = params0, optimizer.init(params0)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from .checks import seeded_rng
 from .optimizers import check_optimizer
 
 LAYERS = ("hidden", "output")
@@ -45,8 +46,7 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
     reproducible but not the same numbers Keras draws; to start from Keras's exact
     weights use :func:`params_from_keras_weights`.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer; got {seed!r}")
+    rng = seeded_rng(seed)
     if (not isinstance(sizes, (tuple, list)) or len(sizes) != 3
             or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes)):
         raise ValueError(f"sizes must be three positive whole layer widths (inputs, hidden, classes); got {sizes!r}")
@@ -57,7 +57,6 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
     if not np.issubdtype(dtype, np.floating):
         # an integer dtype would round every Glorot draw (all below 1) to a zero kernel
         raise ValueError(f"dtype must be a floating-point dtype (float16, float32, float64); got {dtype}")
-    rng = np.random.default_rng(seed)
     params = {}
     for name, fan_in, fan_out in zip(LAYERS, sizes[:-1], sizes[1:]):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -238,8 +237,7 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
     """
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer (the shuffling must be reproducible); got {seed!r}")
+    seeded_rng(seed)  # refuse a bad seed before any work
     check_optimizer(optimizer)
     classes = params["output"]["kernel"].shape[1]
     check_labels(labels, len(check_images(params, images)), classes)
@@ -260,7 +258,7 @@ def blas_thread_limit(threads: int | None):
 
 
 def _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation_data):
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     state = optimizer.init(params)
     history: dict[str, list[float]] = {"loss": [], "accuracy": []}
     if validation_data is not None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import seeded_rng
 from .optimizers import check_optimizer
 from .problems import sigmoid
 
@@ -45,7 +46,7 @@ def rare_feature_data(seed: int, *, n: int = 20_000, n_common: int = 20, n_rare:
     for name, value in (("common_rate", common_rate), ("rare_rate", rare_rate)):
         if not 0 < value <= 1:
             raise ValueError(f"{name} must be in (0, 1]; got {value!r}")
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     rates = np.r_[np.full(n_common, common_rate), np.full(n_rare, rare_rate)]
     features = (rng.random((n, n_common + n_rare)) < rates).astype(float)
     true_weights = weight_scale * rng.choice([-1.0, 1.0], size=n_common + n_rare)
@@ -77,7 +78,7 @@ def train_logistic(data: RareFeatureData, optimizer, *, epochs: int, batch_size:
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ValueError(f"batch_size must be a whole number >= 1; got {batch_size!r}")
     check_optimizer(optimizer)
-    rng = np.random.default_rng(seed)
+    rng = seeded_rng(seed)
     weights = np.zeros(data.features.shape[1])
     state = optimizer.init(weights)
     n = len(data.labels)

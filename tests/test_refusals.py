@@ -300,7 +300,7 @@ def test_fit_checks_the_validation_data_and_the_seed_and_the_optimizer():
     with pytest.raises(ValueError, match="validation labels must be class indices"):
         mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=0,
                 validation_data=(images, labels + 5))
-    with pytest.raises(ValueError, match="seed must be an integer"):
+    with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
         mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=None)
     with pytest.raises(ValueError, match=r"optimizer instance such as RMSprop\(0.01\); got the class RMSprop"):
         mlp.fit(small_params(), RMSprop, images, labels, epochs=1, batch_size=2, seed=0)
@@ -454,4 +454,20 @@ def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
              lambda: train_logistic(rare_feature_data(seed=0), RMSprop, epochs=1, batch_size=10, seed=0)]
     for call in calls:
         with pytest.raises(ValueError, match="got the class RMSprop itself"):
+            call()
+
+
+def test_seed_none_is_refused_wherever_a_run_draws_random_numbers():
+    from rmsprop_ref.claims import noisy_final_loss, train_mnist
+    from rmsprop_ref.problems import ill_conditioned_quadratic
+    from rmsprop_ref.sparse import rare_feature_data, train_logistic
+
+    images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
+    calls = [lambda: rare_feature_data(seed=None),
+             lambda: train_logistic(rare_feature_data(seed=0), RMSprop(), epochs=1, batch_size=10, seed=None),
+             lambda: noisy_final_loss(ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 10, 0.1, runs=2,
+                                      seed=None, tail=5),
+             lambda: train_mnist(RMSprop(), (images, labels), (images, labels), epochs=1, batch_size=2, seed=None)]
+    for call in calls:
+        with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
             call()
