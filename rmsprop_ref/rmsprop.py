@@ -3,8 +3,8 @@
 The frameworks agree on the core, a running mean of the squared gradient that divides the
 step, and differ in the details: where ε goes, where v starts, whether η sits inside the
 momentum buffer, what weight decay means. ``RMSprop`` exposes each detail as an option and
-``RMSprop.preset(name)`` sets them all the way one source does (see FRAMEWORKS.md and the
-chapter "One RMSprop, four frameworks").
+``RMSprop.preset(name)`` sets them all the way one source does (see ``PRESETS`` below,
+:mod:`rmsprop_ref.conventions` and the chapter "One RMSprop, four frameworks").
 """
 
 from __future__ import annotations

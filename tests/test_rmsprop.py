@@ -1,5 +1,5 @@
-"""RMSprop in every convention: hand-computed steps, the facts of FRAMEWORKS.md as
-hypothesis properties, Keras's own examples, presets and every bad-input message.
+"""RMSprop in every convention: hand-computed steps, the frameworks' documented conventions
+as hypothesis properties, Keras's own examples, presets and every bad-input message.
 
 Expected values are worked out by hand in the comments and written as arithmetic on
 literals; none comes from running the code under test.
@@ -148,7 +148,7 @@ def test_keras_unit_test_example():
     np.testing.assert_allclose(theta, [-0.5811, 0.4189, 1.4189, 2.4189], atol=1e-4)
 
 
-# --------------------------------------------------------------------------- FRAMEWORKS.md facts
+# --------------------------------------------------------------------------- the frameworks' conventions
 
 
 rhos = st.floats(0.0, 0.999)
