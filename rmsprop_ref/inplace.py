@@ -297,7 +297,7 @@ class InPlaceRMSprop:
             # The pure update refuses a step whose result is not finite; here the arrays
             # already hold it, so the error says so instead of letting the next step run on inf.
             index, k = min(broken)
-            names = ["params"] + [f"state.{n}" for n in ("mean_square", "mean_grad", "momentum_buffer")]
+            names = ["params"] + [f"state.{n}" for n in RMSpropState._fields[1:]]
             tree = params if k == 0 else state[k]
             path = [p for p, _ in leaves_with_paths(tree, names[k])][index]
             raise FloatingPointError(
