@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -25,7 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from rmsprop_ref import stepcost  # noqa: E402
+from rmsprop_ref.book import stepcost  # noqa: E402
 from rmsprop_ref.inplace import default_threads  # noqa: E402
 from rmsprop_ref.problems import ill_conditioned_quadratic  # noqa: E402
 from rmsprop_ref.sweep import sweep  # noqa: E402

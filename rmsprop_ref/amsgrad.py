@@ -20,14 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .optimizers import (
-    LearningRate,
-    Optimizer,
-    check_fraction,
-    check_learning_rate,
-    check_non_negative,
-    reject_unknown_keywords,
-)
+from ._checks import check_fraction, check_learning_rate, check_non_negative, reject_unknown_keywords
+from .optimizers import LearningRate, Optimizer
 from .tree import Tree
 
 

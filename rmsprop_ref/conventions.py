@@ -39,10 +39,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import numpy as np
 
-from . import mlp
-from .checks import seeded_rng
 from .rmsprop import PRESETS, RMSprop
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
@@ -400,42 +397,3 @@ def conventions_markdown(columns: tuple[str, ...] | None = None) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
     return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- does it matter on MNIST?
-
-
-@dataclass(frozen=True, eq=False)
-class MlpRun:
-    """One optimizer's short run on the NumPy MLP: the batch loss and accuracy before every step,
-    and the loss and accuracy on held-out data after the last one."""
-
-    batch_loss: np.ndarray
-    batch_accuracy: np.ndarray
-    test_loss: float
-    test_accuracy: float
-
-
-def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *,
-                        steps: int, batch_size: int, seed: int) -> dict[str, MlpRun]:
-    """Train :mod:`rmsprop_ref.mlp` from the same ``params0`` with each optimizer for ``steps`` updates.
-
-    Every optimizer sees the same mini-batches in the same order (one permutation drawn
-    from ``seed``), so the runs differ only by the optimizer. ``test`` is ``(images, labels)``.
-    """
-
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer; got {steps!r}")
-    if steps * batch_size > len(images):
-        raise ValueError(f"steps * batch_size = {steps * batch_size} exceeds the {len(images)} training images")
-    batches = mlp.batch_slices(len(images), batch_size, seeded_rng(seed))[:steps]
-    runs = {}
-    for label, optimizer in optimizers.items():
-        params, state = params0, optimizer.init(params0)
-        losses, accuracies = np.empty(steps), np.empty(steps)
-        for k, index in enumerate(batches):
-            losses[k], grads, logits = mlp.loss_and_grads(params, images[index], labels[index])
-            accuracies[k] = np.mean(logits.argmax(axis=1) == labels[index])
-            params, state = optimizer.update(params, grads, state)
-        runs[label] = MlpRun(losses, accuracies, *mlp.evaluate(params, *test))
-    return runs

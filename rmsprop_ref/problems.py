@@ -38,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .checks import float_array
+from ._checks import check_count, check_finite, float_array
 
 # --------------------------------------------------------------------------- helpers
 
@@ -56,18 +56,6 @@ def _frozen_array(values, name: str, ndim: int | None = 1) -> np.ndarray:
         raise ValueError(f"{name} must hold finite numbers; got {values!r}")
     array.setflags(write=False)
     return array
-
-
-def _check_count(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}; got {value!r}")
-    return int(value)
-
-
-def _check_number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    return float(value)
 
 
 class Problem:
@@ -146,23 +134,25 @@ def _rotation(dim: int, angle_degrees: float) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Quadratic(Problem):
-    r"""f(x) = ½ xᵀHx with H = R·diag(curvatures)·Rᵀ; R rotates the first two axes by ``angle_degrees``.
+    r"""f(x) = ½ (x − c)ᵀH(x − c) with H = R·diag(curvatures)·Rᵀ; R rotates the first two axes by ``angle_degrees``.
 
     The curvatures are the eigenvalues of H (the second derivatives along the principal
-    axes); they must be > 0, so the only minimiser is x = 0 with f = 0. The default,
+    axes); they must be > 0, so the only minimiser is x = c (``center``, the origin by
+    default) with f = 0. The default,
     curvatures (0.2, 4), is f = 0.1·x₁² + 2·x₂² (condition number 20). At 45° the same bowl
     has its axes along the diagonals, so no single coordinate sees one curvature.
     """
 
     curvatures: Sequence[float] = (0.2, 4.0)
     angle_degrees: float = 0.0
+    center: Sequence[float] | None = None
     hessian: np.ndarray = field(init=False)
 
     def __post_init__(self):
         curvatures = _frozen_array(self.curvatures, "curvatures")
         if curvatures.size == 0 or np.any(curvatures <= 0):
             raise ValueError(f"curvatures must be a non-empty sequence of numbers > 0; got {self.curvatures!r}")
-        angle = _check_number("angle_degrees", self.angle_degrees)
+        angle = check_finite("angle_degrees", self.angle_degrees)
         dim = curvatures.size
         if angle != 0 and dim < 2:
             raise ValueError("angle_degrees needs at least two curvatures (it rotates the first two axes)")
@@ -172,20 +162,29 @@ class Quadratic(Problem):
         hessian.setflags(write=False)
         coefficients = ", ".join(f"{c:g}" for c in curvatures)
         name = f"quadratic (curvatures {coefficients})" + (f" rotated {angle:g}°" if angle else "")
-        minimizer = np.zeros(dim)
+        if self.center is None:
+            minimizer = np.zeros(dim)
+        else:
+            minimizer = float_array("center", self.center, f"{dim} finite numbers, one per curvature")
+            if minimizer.shape != (dim,) or not np.all(np.isfinite(minimizer)):
+                raise ValueError(f"center must be {dim} finite numbers, one per curvature; got {self.center!r}")
+            name += " centred at (" + ", ".join(f"{c:g}" for c in minimizer) + ")"
         minimizer.setflags(write=False)
         _set(self, curvatures=tuple(curvatures.tolist()), angle_degrees=angle, hessian=hessian,
-             name=name, dim=dim, minimizer=minimizer, minimum=0.0)
+             name=name, dim=dim, minimizer=minimizer, minimum=0.0,
+             center=None if self.center is None else tuple(minimizer.tolist()))
 
     @property
     def condition_number(self) -> float:
         return max(self.curvatures) / min(self.curvatures)
 
     def _value(self, x):
-        return 0.5 * np.einsum("...i,ij,...j->...", x, self.hessian, x)
+        d = x if self.center is None else x - self.minimizer
+        return 0.5 * np.einsum("...i,ij,...j->...", d, self.hessian, d)
 
     def _grad(self, x):
-        return x @ self.hessian  # H is symmetric
+        d = x if self.center is None else x - self.minimizer
+        return d @ self.hessian  # H is symmetric
 
 
 def ill_conditioned_quadratic(angle_degrees: float = 0.0) -> Quadratic:
@@ -204,7 +203,7 @@ class Rosenbrock(Problem):
     b: float = 100.0
 
     def __post_init__(self):
-        a, b = _check_number("a", self.a), _check_number("b", self.b)
+        a, b = check_finite("a", self.a), check_finite("b", self.b)
         if b <= 0:
             raise ValueError(f"b must be > 0; got {self.b!r}")
         minimizer = np.array([a, a * a])
@@ -311,9 +310,9 @@ class SigmoidChain(Problem):
     targets: np.ndarray = field(init=False)
 
     def __post_init__(self):
-        depth = _check_count("depth", self.depth)
-        weight = _check_number("teacher_weight", self.teacher_weight)
-        bias = _check_number("teacher_bias", self.teacher_bias)
+        depth = check_count("depth", self.depth)
+        weight = check_finite("teacher_weight", self.teacher_weight)
+        bias = check_finite("teacher_bias", self.teacher_bias)
         inputs = _frozen_array(self.inputs, "inputs")
         if inputs.size == 0:
             raise ValueError("inputs must hold at least one number")
@@ -374,8 +373,8 @@ class RecurrentCliff(Problem):
     target: float = field(init=False)
 
     def __post_init__(self):
-        unroll = _check_count("unroll", self.unroll)
-        h0 = _check_number("h0", self.h0)
+        unroll = check_count("unroll", self.unroll)
+        h0 = check_finite("h0", self.h0)
         teacher = _frozen_array(self.teacher, "teacher")
         if teacher.shape != (2,):
             raise ValueError(f"teacher must be (w, b), two numbers; got {self.teacher!r}")
@@ -429,8 +428,8 @@ class LinearChain(Problem):
     target: float = 1.0
 
     def __post_init__(self):
-        depth = _check_count("depth", self.depth)
-        u, y = _check_number("input", self.input), _check_number("target", self.target)
+        depth = check_count("depth", self.depth)
+        u, y = check_finite("input", self.input), check_finite("target", self.target)
         if u == 0 or y / u <= 0:
             raise ValueError(f"target / input must be > 0 (so a balanced real minimiser exists); got {y} / {u}")
         minimizer = np.full(depth, (y / u) ** (1.0 / depth))

@@ -13,15 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .optimizers import (
-    LearningRate,
-    Optimizer,
-    check_flag,
-    check_fraction,
-    check_learning_rate,
-    check_non_negative,
-    reject_unknown_keywords,
-)
+from ._checks import check_flag, check_fraction, check_learning_rate, check_non_negative, reject_unknown_keywords
+from .optimizers import LearningRate, Optimizer
 from .tree import Tree
 
 WEIGHT_DECAY_MODES = ("decoupled", "coupled")

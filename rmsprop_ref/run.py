@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import float_array
-from .optimizers import Optimizer, check_optimizer
+from ._checks import check_count, check_optimizer, check_positive, float_array, is_real
+from .optimizers import Optimizer
 from .problems import Problem
 
 
@@ -33,19 +33,12 @@ def clip_by_norm(grad, max_norm: float) -> np.ndarray:
     The norm is taken over the last axis, so a batch of gradients of shape (..., dim) is
     clipped row by row. A gradient with norm ≤ ``max_norm`` is returned unchanged.
     """
-    max_norm = _check_positive("max_norm", max_norm)
+    max_norm = check_positive("max_norm", max_norm)
     grad = np.asarray(grad)
     norm = np.linalg.norm(grad, axis=-1, keepdims=True)
     # Where norm ≤ max_norm the factor is exactly 1, so small gradients are untouched.
     factor = np.where(norm > max_norm, max_norm / np.where(norm > 0, norm, 1.0), 1.0)
     return grad * factor
-
-
-def _check_positive(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    return float(value)
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,11 +172,10 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     x = float_array("x0", x0, f"{problem.dim} finite numbers for {problem.name}")
     if x.shape != (problem.dim,) or not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
-    bound = _check_positive("divergence_bound", divergence_bound)
+    steps = check_count("steps", steps, 0)
+    bound = check_positive("divergence_bound", divergence_bound)
     if clip_norm is not None:
-        clip_norm = _check_positive("clip_norm", clip_norm)
+        clip_norm = check_positive("clip_norm", clip_norm)
 
     params, grads, loss = record_arrays("steps", steps, [(steps + 1, problem.dim), (steps + 1, problem.dim),
                                                           (steps + 1,)])
@@ -266,8 +258,7 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
         raise ValueError(f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}")
     if target_loss is not None:
         # checked before the runs, so that a typo does not cost the whole search
-        if isinstance(target_loss, (bool, np.bool_)) or not isinstance(target_loss, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(target_loss):
+        if not is_real(target_loss) or not math.isfinite(target_loss):
             raise ValueError(f"target_loss must be a finite number or None; got {target_loss!r}")
     rates = np.sort(rates)
     trajectories = tuple(minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options)

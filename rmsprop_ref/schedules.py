@@ -11,19 +11,7 @@ import math
 
 from dataclasses import dataclass
 
-import numpy as np
-
-
-def _check_positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    return float(value)
-
-
-def _check_step(step: int) -> int:
-    if isinstance(step, bool) or int(step) != step or step < 0:
-        raise ValueError(f"step must be a whole number >= 0; got {step!r}")
-    return int(step)
+from ._checks import check_count, check_positive, is_real
 
 
 @dataclass(frozen=True)
@@ -33,10 +21,10 @@ class Constant:
     learning_rate: float
 
     def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "learning_rate", check_positive("learning_rate", self.learning_rate))
 
     def __call__(self, step: int) -> float:
-        _check_step(step)
+        check_count("step", step, 0)
         return self.learning_rate
 
 
@@ -50,13 +38,13 @@ class _DecayOverSteps:
     staircase: bool = False
 
     def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
-        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
-        object.__setattr__(self, "decay_rate", _check_positive("decay_rate", self.decay_rate))
+        object.__setattr__(self, "learning_rate", check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", check_positive("decay_steps", self.decay_steps))
+        object.__setattr__(self, "decay_rate", check_positive("decay_rate", self.decay_rate))
 
     def _progress(self, step: int) -> float:
         """t / decay_steps, rounded down with ``staircase``."""
-        progress = _check_step(step) / self.decay_steps
+        progress = check_count("step", step, 0) / self.decay_steps
         return math.floor(progress) if self.staircase else progress
 
 
@@ -102,16 +90,15 @@ class CosineDecay:
     alpha: float = 0.01
 
     def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
-        object.__setattr__(self, "decay_steps", _check_positive("decay_steps", self.decay_steps))
+        object.__setattr__(self, "learning_rate", check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay_steps", check_positive("decay_steps", self.decay_steps))
         alpha = self.alpha
-        if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
-                or not 0 < alpha <= 1:
+        if not is_real(alpha) or not 0 < alpha <= 1:
             raise ValueError(f"alpha must be a number in (0, 1]; got {alpha!r}")
         object.__setattr__(self, "alpha", float(alpha))
 
     def __call__(self, step: int) -> float:
-        progress = min(_check_step(step), self.decay_steps) / self.decay_steps
+        progress = min(check_count("step", step, 0), self.decay_steps) / self.decay_steps
         cosine = 0.5 * (1 + math.cos(math.pi * progress))
         return self.learning_rate * ((1 - self.alpha) * cosine + self.alpha)
 
@@ -123,7 +110,7 @@ class InverseSqrtDecay:
     learning_rate: float
 
     def __post_init__(self):
-        object.__setattr__(self, "learning_rate", _check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "learning_rate", check_positive("learning_rate", self.learning_rate))
 
     def __call__(self, step: int) -> float:
-        return self.learning_rate / math.sqrt(_check_step(step) + 1)
+        return self.learning_rate / math.sqrt(check_count("step", step, 0) + 1)

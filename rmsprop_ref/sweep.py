@@ -35,14 +35,11 @@ from typing import Any
 
 import numpy as np
 
-from .checks import float_array
+from ._checks import check_count, check_non_negative, check_positive, float_array
 from .inplace import Coefficients, rmsprop_step_
 from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
 from .run import record_arrays
-
-AXES = ("learning_rate", "rho", "epsilon", "seed")
-
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
@@ -124,8 +121,7 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     """
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be an rmsprop_ref.problems.Problem; got {type(problem).__name__}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0; got {steps!r}")
+    steps = check_count("steps", steps, 0)
     try:
         dtype = np.dtype(dtype)
     except TypeError:
@@ -135,12 +131,8 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     x0 = float_array("x0", x0, f"{problem.dim} finite numbers for {problem.name}")
     if x0.shape != (problem.dim,) or not np.all(np.isfinite(x0)):
         raise ValueError(f"x0 must be {problem.dim} finite numbers for {problem.name}; got {x0!r}")
-    if isinstance(gradient_noise, bool) or not isinstance(gradient_noise, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(gradient_noise) or gradient_noise < 0:
-        raise ValueError(f"gradient_noise must be a finite number >= 0; got {gradient_noise!r}")
-    if isinstance(divergence_bound, bool) or not isinstance(divergence_bound, (int, float, np.integer, np.floating)) \
-            or not divergence_bound > 0:
-        raise ValueError(f"divergence_bound must be a number > 0; got {divergence_bound!r}")
+    gradient_noise = check_non_negative("gradient_noise", gradient_noise)
+    divergence_bound = check_positive("divergence_bound", divergence_bound)
     if "learning_rate" in options or callable(learning_rate):
         raise ValueError("learning_rate must be a number or a 1-D sequence of numbers (schedules are not supported by sweep)")
     if preset is not None and preset not in PRESETS:
@@ -206,7 +198,9 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
                 break
             if noise is not None:
                 grad = grad + noise[seed_index, k]
-            c = coefficients(k) if optimizer.bias_correction or callable(optimizer.learning_rate) else constant
+            # η is a number here (sweep refuses schedules), so only bias correction changes
+            # the coefficients from step to step.
+            c = coefficients(k) if optimizer.bias_correction else constant
             rmsprop_step_(optimizer, c, x, grad.astype(dtype, copy=False), v, m, b, t, u, w)
     final_params[alive] = x[alive]
     for array in (loss, final_params, diverged_at):
@@ -216,4 +210,4 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
                        diverged_at=diverged_at.reshape(shape), optimizer=optimizer)
 
 
-__all__ = ["SweepResult", "sweep", "AXES"]
+__all__ = ["SweepResult", "sweep"]

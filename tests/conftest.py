@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop
-from rmsprop_ref.frameworks import relative_error, run_reference
+from rmsprop_ref.book.frameworks import relative_error, run_reference
 
 # The contract: every preset matches its framework to rtol 1e-5 over >= 50 steps.
 CONFORMANCE_RTOL = 1e-5

@@ -1,10 +1,10 @@
-"""Tests of rmsprop_ref.claims: the verdict rule, tuning, effective step, noisy runs, dropout, MNIST runs."""
+"""Tests of rmsprop_ref.book.claims: the verdict rule, tuning, effective step, noisy runs, dropout, MNIST runs."""
 
 import numpy as np
 import pytest
 
-from rmsprop_ref import SGD, Adagrad, RMSprop, mlp
-from rmsprop_ref.claims import (
+from rmsprop_ref import SGD, Adagrad, RMSprop
+from rmsprop_ref.book.claims import (
     DOES_NOT_HOLD,
     HOLDS,
     IN_PART,
@@ -18,7 +18,6 @@ from rmsprop_ref.claims import (
     faster,
     largest_stable_learning_rate,
     layer_update_ratio,
-    mlp_loss_and_grads_dropout,
     noisy_final_loss,
     train_mnist,
     tune_learning_rate,
@@ -114,24 +113,6 @@ def test_clearly_smaller_is_a_paired_comparison():
         clearly_smaller([1.0], [2.0])
     with pytest.raises(ValueError, match="paired"):
         clearly_smaller([1.0, 2.0], [1.0, 2.0, 3.0])
-
-
-def test_dropout_zero_equals_the_plain_mlp_and_dropout_gradient_matches_finite_differences():
-    rng = np.random.default_rng(0)
-    params = mlp.init_params(0, sizes=(6, 5, 3), dtype=np.float64)
-    x, y = rng.random((4, 6)), np.array([0, 2, 1, 2])
-    loss, grads = mlp_loss_and_grads_dropout(params, x, y, 0.0, np.random.default_rng(1))
-    ref_loss, ref_grads, _ = mlp.loss_and_grads(params, x, y)
-    assert np.isclose(loss, ref_loss)
-    np.testing.assert_allclose(grads["hidden"]["kernel"], ref_grads["hidden"]["kernel"])
-    # With dropout, the same mask (same rng seed) makes the loss a smooth function of a weight.
-    loss, grads = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
-    h = 1e-6
-    params["output"]["kernel"][1, 2] += h
-    up, _ = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
-    params["output"]["kernel"][1, 2] -= 2 * h
-    down, _ = mlp_loss_and_grads_dropout(params, x, y, 0.5, np.random.default_rng(7))
-    assert np.isclose((up - down) / (2 * h), grads["output"]["kernel"][1, 2], rtol=1e-5, atol=1e-9)
 
 
 def test_train_mnist_on_a_tiny_separable_set():

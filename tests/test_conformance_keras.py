@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop, schedules
-from rmsprop_ref.frameworks import run_keras, run_reference
+from rmsprop_ref.book.frameworks import run_keras, run_reference
 
 
 @pytest.fixture(scope="module")

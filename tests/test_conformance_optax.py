@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop, schedules
-from rmsprop_ref.frameworks import run_optax, run_reference
+from rmsprop_ref.book.frameworks import run_optax, run_reference
 
 CASES = [
     (centered, momentum, nesterov, bias_correction, eps_in_sqrt)

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from rmsprop_ref import schedules
-from rmsprop_ref.frameworks import run_tf1
+from rmsprop_ref.book.frameworks import run_tf1
 
 
 @pytest.fixture(scope="module")

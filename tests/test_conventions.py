@@ -1,5 +1,5 @@
 """rmsprop_ref.conventions: the table, reference_settings and translate, checked against the
-real frameworks (Keras 3, PyTorch, Optax, TF1), each driven by rmsprop_ref.frameworks."""
+real frameworks (Keras 3, PyTorch, Optax, TF1), each driven by rmsprop_ref.book.frameworks."""
 
 import inspect
 import math
@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from rmsprop_ref import RMSprop, frameworks
+from rmsprop_ref import RMSprop
+from rmsprop_ref.book import frameworks
 from rmsprop_ref import conventions
 from rmsprop_ref.conventions import FRAMEWORKS, SPELLINGS, conventions_markdown, conventions_table, reference_settings, translate
 
@@ -312,7 +313,7 @@ def test_mlp_runs_share_batches_and_match_a_hand_loop():
     images, labels = rng.random((64, 12)).astype(np.float32), rng.integers(0, 4, 64)
     params0 = mlp.init_params(0, sizes=(12, 8, 4))
     optimizers = {"a": RMSprop(0.01), "b": RMSprop(0.001, rho=0.99)}
-    runs = conventions.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels),
+    runs = frameworks.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels),
                                            steps=5, batch_size=8, seed=1)
     assert runs["a"].batch_loss[0] == runs["b"].batch_loss[0]  # same start, same first batch
     batches = mlp.batch_slices(64, 8, np.random.default_rng(1))[:5]
@@ -323,4 +324,4 @@ def test_mlp_runs_share_batches_and_match_a_hand_loop():
     assert loss == runs["b"].batch_loss[-1]
     assert (runs["b"].test_loss, runs["b"].test_accuracy) == mlp.evaluate(params, images, labels)
     with pytest.raises(ValueError, match="exceeds"):
-        conventions.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1)
+        frameworks.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1)

@@ -200,3 +200,17 @@ def test_error_names_all_three_ways_when_none_works(tmp_path, monkeypatch):
 def test_unknown_source_is_a_value_error():
     with pytest.raises(ValueError, match="source must be"):
         data.load_mnist(source="internet")
+
+
+def test_keras_loader_replacement_serves_the_verified_copy_and_keeps_keras_own(monkeypatch):
+    import keras
+
+    keras_own = keras.datasets.mnist.load_data
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", keras_own)  # restored after the test
+    monkeypatch.setattr(data, "_keras_load_data", None)
+    served = []
+    monkeypatch.setattr(data, "load_mnist", lambda source="auto": served.append(source) or "arrays")
+    data.use_verified_mnist_in_keras()
+    data.use_verified_mnist_in_keras()  # twice: still one layer, Keras's own loader kept
+    assert keras.datasets.mnist.load_data() == "arrays" and served == ["auto"]
+    assert data._keras_load_data is keras_own  # the download source still reaches Keras

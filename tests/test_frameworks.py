@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop
-from rmsprop_ref.frameworks import relative_error, run_keras, run_optax, run_reference, run_tf1, run_torch
+from rmsprop_ref.book.frameworks import relative_error, run_keras, run_optax, run_reference, run_tf1, run_torch
 
 HEAVY = ("keras", "tensorflow", "torch", "jax", "optax")
 
 
 def test_importing_rmsprop_ref_imports_no_framework():
     code = (
-        "import sys, rmsprop_ref, rmsprop_ref.frameworks, rmsprop_ref.schedules, rmsprop_ref.tree\n"
+        "import sys, rmsprop_ref, rmsprop_ref.book.frameworks, rmsprop_ref.schedules, rmsprop_ref.tree\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

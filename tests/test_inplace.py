@@ -8,7 +8,7 @@ import pytest
 
 from rmsprop_ref import PRESETS, RMSprop, schedules
 from rmsprop_ref.inplace import InPlaceRMSprop
-from rmsprop_ref.stepcost import peak_bytes
+from rmsprop_ref.book.stepcost import peak_bytes
 from rmsprop_ref.tree import leaves
 
 OPTIONS = [

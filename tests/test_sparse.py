@@ -1,10 +1,10 @@
-"""Tests of rmsprop_ref.sparse: the rare-feature data, the logistic loss and gradient, training."""
+"""Tests of rmsprop_ref.book.sparse: the rare-feature data, the logistic loss and gradient, training."""
 
 import numpy as np
 import pytest
 
 from rmsprop_ref import SGD
-from rmsprop_ref.sparse import logistic_loss_and_grad, rare_feature_data, train_logistic
+from rmsprop_ref.book.sparse import logistic_loss_and_grad, rare_feature_data, train_logistic
 
 
 def test_rare_feature_data_rates_and_labels():

@@ -1,9 +1,10 @@
-"""rmsprop_ref.stepcost: the traffic/flops model and the timing harness."""
+"""rmsprop_ref.book.stepcost: the traffic/flops model and the timing harness."""
 
 import numpy as np
 import pytest
 
-from rmsprop_ref import RMSprop, stepcost
+from rmsprop_ref import RMSprop
+from rmsprop_ref.book import stepcost
 
 
 @pytest.mark.parametrize("variant, read, written, operations", [

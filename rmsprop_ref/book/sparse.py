@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import seeded_rng
-from .optimizers import check_optimizer
-from .problems import sigmoid
+from .._checks import check_count, check_optimizer, seeded_rng
+from ..problems import sigmoid
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,7 @@ def rare_feature_data(seed: int, *, n: int = 20_000, n_common: int = 20, n_rare:
                       common_rate: float = 0.3, rare_rate: float = 0.01, weight_scale: float = 1.0) -> RareFeatureData:
     """Draw the data set described in the module docstring (deterministic for a seed)."""
     for name, value in (("n", n), ("n_common", n_common), ("n_rare", n_rare)):
-        if isinstance(value, bool) or int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+        check_count(name, value)
     for name, value in (("common_rate", common_rate), ("rare_rate", rare_rate)):
         if not 0 < value <= 1:
             raise ValueError(f"{name} must be in (0, 1]; got {value!r}")
@@ -73,10 +71,8 @@ class LogisticRun:
 
 def train_logistic(data: RareFeatureData, optimizer, *, epochs: int, batch_size: int, seed: int) -> LogisticRun:
     """Mini-batch training from w = 0, a new shuffle each epoch (``seed`` fixes it)."""
-    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a whole number >= 1; got {epochs!r}")
-    if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1; got {batch_size!r}")
+    check_count("epochs", epochs)
+    check_count("batch_size", batch_size)
     check_optimizer(optimizer)
     rng = seeded_rng(seed)
     weights = np.zeros(data.features.shape[1])

@@ -23,8 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from .inplace import InPlaceRMSprop, _thread_pool, rmsprop_step_, step_coefficients
-from .rmsprop import RMSprop
+from ..inplace import InPlaceRMSprop, shared_thread_pool, rmsprop_step_, step_coefficients
+from ..rmsprop import RMSprop
 
 VARIANTS: dict[str, dict] = {
     "plain": {},
@@ -125,7 +125,7 @@ def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]
     half = count // 2
 
     def two_threads():
-        future = _thread_pool(1).submit(np.copyto, target[:half], source[:half])
+        future = shared_thread_pool(1).submit(np.copyto, target[:half], source[:half])
         np.copyto(target[half:], source[half:])
         future.result()
 

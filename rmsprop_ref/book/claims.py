@@ -20,12 +20,12 @@ from typing import Callable
 
 import numpy as np
 
-from . import mlp
-from .checks import seeded_rng
-from .optimizers import Adagrad, Optimizer, check_optimizer
-from .problems import Problem
-from .rmsprop import PRESETS
-from .run import minimize
+from .. import mlp
+from .._checks import check_optimizer, seeded_rng
+from ..optimizers import Adagrad, Optimizer
+from ..problems import Problem
+from ..rmsprop import PRESETS
+from ..run import minimize
 
 HOLDS, IN_PART, DOES_NOT_HOLD = "holds", "holds in part", "does not hold"
 
@@ -175,21 +175,6 @@ def noisy_final_loss(problem: Problem, optimizer: Optimizer, x0, steps: int, noi
 # --------------------------------------------------------------------------- MNIST
 
 
-def mlp_loss_and_grads_dropout(params: dict, images: np.ndarray, labels: np.ndarray, rate: float,
-                               rng: np.random.Generator) -> tuple[float, dict]:
-    """The MLP's loss and gradients with inverted dropout on the hidden layer (Srivastava et al. 2014).
-
-    h̃ = h ⊙ mask / (1 − rate), mask ~ Bernoulli(1 − rate) per unit and example; the
-    backward pass multiplies by the same mask (:func:`mlp.loss_and_grads` with
-    ``hidden_mask``). ``rate = 0`` keeps every unit: plain :func:`mlp.loss_and_grads`.
-    """
-    dtype = params["hidden"]["kernel"].dtype
-    shape = (len(images), params["hidden"]["kernel"].shape[1])
-    keep = (rng.random(shape) >= rate).astype(dtype) / dtype.type(1 - rate)
-    loss, grads, _ = mlp.loss_and_grads(params, images, labels, hidden_mask=keep)
-    return loss, grads
-
-
 @dataclass(frozen=True)
 class MnistRun:
     train_accuracy: float
@@ -209,22 +194,20 @@ def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int,
     ``train`` and ``test`` are (images (n, 784) float32 in [0, 1], labels) pairs. Mini-batches
     are reshuffled each epoch with ``seed``. Returns accuracies measured after training.
 
-    ``blas_threads`` caps the BLAS threads while training (None: leave them alone). The
-    matrices of a small batch are too small to gain from threads, and on a busy 2-core machine
-    a multi-threaded BLAS spends its time waiting: one thread was 20 times faster there.
+    ``dropout`` applies inverted dropout to the hidden layer (see :func:`mlp.train_steps`).
+    ``blas_threads`` caps the BLAS threads while training (None: leave them alone; why one
+    thread is the default: :func:`mlp.blas_thread_limit`).
     """
     check_optimizer(optimizer)
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}")
     params = mlp.init_params(seed, sizes=(784, hidden_units, 10))
     state = optimizer.init(params)
     rng = seeded_rng(seed)
     images, labels = train
     with mlp.blas_thread_limit(blas_threads):
         for _ in range(int(epochs)):
-            for index in mlp.batch_slices(len(images), batch_size, rng):
-                _, grads = mlp_loss_and_grads_dropout(params, images[index], labels[index], dropout, rng)
-                params, state = optimizer.update(params, grads, state)
+            batches = mlp.batch_slices(len(images), batch_size, rng)
+            params, state, *_ = mlp.train_steps(params, optimizer, state, images, labels, batches,
+                                                dropout=dropout, rng=rng)
         train_loss, train_accuracy = mlp.evaluate(params, *train)
         _, test_accuracy = mlp.evaluate(params, *test)
     return MnistRun(train_accuracy, test_accuracy, train_loss)

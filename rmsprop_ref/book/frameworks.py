@@ -40,11 +40,16 @@ such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k 
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference", "relative_error"]
+from .. import mlp
+from .._checks import check_count, seeded_rng
+
+__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference", "relative_error", "MlpRun",
+           "train_mlp_for_steps"]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -251,3 +256,35 @@ def relative_error(actual, expected) -> float:
         scale = np.max(np.abs(e))
         worst = max(worst, float(np.max(np.abs(a - e)) / scale) if scale > 0 else float(np.max(np.abs(a))))
     return worst
+
+
+# --------------------------------------------------------------------------- does it matter on MNIST?
+
+
+@dataclass(frozen=True, eq=False)
+class MlpRun:
+    """One optimizer's short run on the NumPy MLP: the batch loss and accuracy before every step,
+    and the loss and accuracy on held-out data after the last one."""
+
+    batch_loss: np.ndarray
+    batch_accuracy: np.ndarray
+    test_loss: float
+    test_accuracy: float
+
+
+def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *,
+                        steps: int, batch_size: int, seed: int) -> dict[str, MlpRun]:
+    """Train :mod:`rmsprop_ref.mlp` from the same ``params0`` with each optimizer for ``steps`` updates.
+
+    Every optimizer sees the same mini-batches in the same order (one permutation drawn
+    from ``seed``), so the runs differ only by the optimizer. ``test`` is ``(images, labels)``.
+    """
+    check_count("steps", steps)
+    if steps * batch_size > len(images):
+        raise ValueError(f"steps * batch_size = {steps * batch_size} exceeds the {len(images)} training images")
+    batches = mlp.batch_slices(len(images), batch_size, seeded_rng(seed))[:steps]
+    runs = {}
+    for label, optimizer in optimizers.items():
+        record = mlp.train_steps(params0, optimizer, optimizer.init(params0), images, labels, batches)
+        runs[label] = MlpRun(record.batch_loss, record.batch_accuracy, *mlp.evaluate(record.params, *test))
+    return runs

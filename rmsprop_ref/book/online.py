@@ -36,11 +36,7 @@ from itertools import accumulate
 
 import numpy as np
 
-
-def _check_positive_number(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-    return float(value)
+from .._checks import check_count, check_positive
 
 
 @dataclass(frozen=True)
@@ -52,11 +48,9 @@ class PeriodicLinearProblem:
     small: float
 
     def __post_init__(self):
-        if isinstance(self.period, bool) or int(self.period) != self.period or self.period < 2:
-            raise ValueError(f"period must be a whole number >= 2; got {self.period!r}")
-        object.__setattr__(self, "period", int(self.period))
-        object.__setattr__(self, "large", _check_positive_number("large", self.large))
-        object.__setattr__(self, "small", _check_positive_number("small", self.small))
+        object.__setattr__(self, "period", check_count("period", self.period, 2))
+        object.__setattr__(self, "large", check_positive("large", self.large))
+        object.__setattr__(self, "small", check_positive("small", self.small))
 
     def gradient(self, t):
         """g_t = f_t'(x), the same for every x; ``t`` (from 1) may be an array."""
@@ -138,11 +132,9 @@ def run_projected(problem: PeriodicLinearProblem, rho, amsgrad, *, steps: int, l
                                        np.atleast_1d(np.asarray(amsgrad, dtype=bool)))
     if rho.ndim != 1 or np.any((rho < 0) | (rho >= 1)):
         raise ValueError(f"rho must be a number or 1-d array of numbers in [0, 1); got {rho}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a whole number >= 1; got {steps!r}")
-    if isinstance(record_every, bool) or int(record_every) != record_every or record_every < 1:
-        raise ValueError(f"record_every must be a whole number >= 1; got {record_every!r}")
-    learning_rate = _check_positive_number("learning_rate", learning_rate)
+    steps = check_count("steps", steps)
+    record_every = check_count("record_every", record_every)
+    learning_rate = check_positive("learning_rate", learning_rate)
     t = np.arange(1, int(steps) + 1)
     g = problem.gradient(t).astype(float)
     best_fixed_loss = -np.abs(np.cumsum(g))   # min over [−1, 1] of x·Σ g
@@ -209,9 +201,8 @@ def phase_diagram(rhos, periods, *, steps: int, learning_rate: float = 0.5, x0: 
         raise ValueError(f"periods must be a 1-d array of whole numbers >= 2; got {periods}")
     if not 0 < tail <= 1:
         raise ValueError(f"tail must be in (0, 1]; got {tail!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a whole number >= 1; got {steps!r}")
-    learning_rate = _check_positive_number("learning_rate", learning_rate)
+    steps = check_count("steps", steps)
+    learning_rate = check_positive("learning_rate", learning_rate)
     rho = rhos[:, None] * np.ones((1, periods.size))
     period = np.ones((rhos.size, 1)) * periods[None, :]
     x = np.full(rho.shape, float(x0))

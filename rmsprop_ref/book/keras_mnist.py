@@ -7,28 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import data
-
-
-def use_verified_mnist_in_keras() -> None:
-    """Make ``keras.datasets.mnist.load_data()`` return :func:`rmsprop_ref.data.load_mnist`'s arrays.
-
-    Keras's own loader downloads ``mnist.npz`` the first time; this lets the article's
-    program run unchanged on a machine without network. ``load_mnist`` still prefers
-    Keras's cache file when it is present, and falls back to Keras's original loader last.
-    Calling it twice is harmless.
-    """
-    import keras
-
-    module = keras.datasets.mnist
-    original = getattr(module.load_data, "keras_original", module.load_data)
-
-    def load_data(path: str = "mnist.npz"):
-        return data.load_mnist()
-
-    load_data.keras_original = original  # data.load_from_keras_download calls this one
-    module.load_data = load_data
-
 
 def build_model(seed: int):
     """784-512-10, ReLU then softmax, written the Keras 3 way (``keras.Input``), seeded.
