@@ -41,7 +41,9 @@ def notebooks_in_toc() -> list[Path]:
 
 def execute_seconds(path: Path, timeout: int = 600) -> float:
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     start = time.perf_counter()
     client.execute()
     return time.perf_counter() - start
@@ -54,7 +56,7 @@ def main(argv=None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("MPLBACKEND", "Agg")
     paths = [p.resolve() for p in args.notebooks] or notebooks_in_toc()
-    started = datetime.datetime.now(datetime.timezone.utc)
+    started = datetime.datetime.now(datetime.UTC)
     times = {}
     for path in paths:
         seconds = execute_seconds(path)
@@ -62,13 +64,19 @@ def main(argv=None) -> int:
         flag = "" if seconds <= PER_NOTEBOOK_BUDGET else f"  OVER the {PER_NOTEBOOK_BUDGET:.0f} s budget"
         print(f"{seconds:8.1f} s  {path.relative_to(ROOT)}{flag}", flush=True)
     total = sum(times.values())
-    print(f"{total:8.1f} s  total ({'within' if total <= TOTAL_BUDGET else 'OVER'} the {TOTAL_BUDGET:.0f} s budget); "
-          f"load average {os.getloadavg()}")
+    print(
+        f"{total:8.1f} s  total ({'within' if total <= TOTAL_BUDGET else 'OVER'} the {TOTAL_BUDGET:.0f} s budget); "
+        f"load average {os.getloadavg()}"
+    )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"book-time-{started:%Y%m%dT%H%M%SZ}.json"
-    path.write_text(json.dumps({"started": started.isoformat(), "seconds": times, "total": total,
-                                "load_average_end": os.getloadavg()}, indent=2))
+    path.write_text(
+        json.dumps(
+            {"started": started.isoformat(), "seconds": times, "total": total, "load_average_end": os.getloadavg()},
+            indent=2,
+        )
+    )
     print(f"wrote {path}")
     return 0 if total <= TOTAL_BUDGET and all(s <= PER_NOTEBOOK_BUDGET for s in times.values()) else 1
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .tree import Tree, check_float_leaves, check_same_structure, leaves_with_paths
+from .tree import Tree, child_path, leaves_with_paths
 
 if TYPE_CHECKING:
     from .optimizers import Optimizer
@@ -96,20 +97,73 @@ def seeded_rng(seed: Any, name: str = "seed") -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
+# --------------------------------------------------------------------------- trees
+
+
+def check_same_structure(reference: Tree, other: Tree, name: str, reference_name: str = "params") -> None:
+    """Raise ValueError, naming the leaf, where ``other`` differs from ``reference``.
+
+    Differences that count: container kind, dict keys, sequence length, and for leaves
+    the shape and the dtype (no silent casting between float32 and float64).
+    """
+    _check(reference, other, reference_name, name)
+
+
+def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
+    if isinstance(ref, dict):
+        if not isinstance(other, dict):
+            raise ValueError(f"{path} must be a dict like {ref_path}; got {type(other).__name__}")
+        if set(ref) != set(other):
+            missing, extra = sorted(map(str, set(ref) - set(other))), sorted(map(str, set(other) - set(ref)))
+            raise ValueError(f"{path} must have the keys of {ref_path}; missing {missing}, unexpected {extra}")
+        for key in ref:
+            _check(ref[key], other[key], child_path(ref_path, key), child_path(path, key))
+    elif isinstance(ref, (list, tuple)):
+        if not isinstance(other, (list, tuple)) or len(other) != len(ref):
+            got = (
+                f"{type(other).__name__} of length {len(other)}"
+                if isinstance(other, (list, tuple))
+                else type(other).__name__
+            )
+            raise ValueError(f"{path} must be a sequence of {len(ref)} items like {ref_path}; got {got}")
+        for index, (a, b) in enumerate(zip(ref, other)):
+            _check(a, b, child_path(ref_path, index), child_path(path, index))
+    else:
+        if isinstance(other, (dict, list, tuple)):
+            raise ValueError(f"{path} must be an array like {ref_path}; got a {type(other).__name__}")
+        ref_arr, arr = np.asarray(ref), np.asarray(other)
+        if arr.shape != ref_arr.shape:
+            raise ValueError(f"{path} has shape {arr.shape}; it must match {ref_path}, shape {ref_arr.shape}")
+        if arr.dtype != ref_arr.dtype:
+            raise ValueError(f"{path} has dtype {arr.dtype}; it must match {ref_path}, dtype {ref_arr.dtype}")
+
+
+def check_float_leaves(tree: Tree, name: str = "params") -> None:
+    """Raise ValueError unless every leaf is a floating-point array (or scalar)."""
+    for path, leaf in leaves_with_paths(tree, name):
+        dtype = np.asarray(leaf).dtype
+        if not np.issubdtype(dtype, np.floating):
+            raise ValueError(f"{path} has dtype {dtype}; parameters must be float16, float32 or float64 arrays")
+
+
 # --------------------------------------------------------------------------- optimizers
 
 
 def check_learning_rate(value: Any) -> float | Callable[[int], float]:
     """Accept a finite float > 0 or a callable schedule; anything else is a ValueError."""
     if isinstance(value, type):
-        raise ValueError(f"learning_rate must be a number or a schedule object such as "
-                         f"schedules.ExponentialDecay(0.01, 100, 0.5); got the class {value.__name__} itself")
+        raise ValueError(
+            f"learning_rate must be a number or a schedule object such as "
+            f"schedules.ExponentialDecay(0.01, 100, 0.5); got the class {value.__name__} itself"
+        )
     if callable(value):
         try:
             inspect.signature(value).bind(0)
         except TypeError:
-            raise ValueError(f"a learning_rate schedule must take one argument, the step count; "
-                             f"{value!r} cannot be called as schedule(step)") from None
+            raise ValueError(
+                f"a learning_rate schedule must take one argument, the step count; "
+                f"{value!r} cannot be called as schedule(step)"
+            ) from None
         except ValueError:  # some builtins have no signature to inspect: let the first step tell
             pass
         return value
@@ -140,11 +194,15 @@ def check_optimizer(optimizer: Any, name: str = "optimizer") -> Optimizer:
     from .optimizers import Optimizer  # here: optimizers imports this module
 
     if isinstance(optimizer, type) and issubclass(optimizer, Optimizer):
-        raise ValueError(f"{name} must be an optimizer instance such as {optimizer.__name__}(0.01); "
-                         f"got the class {optimizer.__name__} itself")
+        raise ValueError(
+            f"{name} must be an optimizer instance such as {optimizer.__name__}(0.01); "
+            f"got the class {optimizer.__name__} itself"
+        )
     if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"{name} must be an rmsprop_ref optimizer (SGD, Adagrad, Adam, RMSprop, ...); "
-                         f"got {type(optimizer).__name__}")
+        raise ValueError(
+            f"{name} must be an rmsprop_ref optimizer (SGD, Adagrad, Adam, RMSprop, ...); "
+            f"got {type(optimizer).__name__}"
+        )
     return optimizer
 
 
@@ -170,8 +228,9 @@ def check_step_inputs(optimizer: Optimizer, params: Tree, grads: Tree, state, ma
     buffers that match the optimizer's configuration, and an ε the parameters' dtype can hold.
     The pure and in-place paths share this check."""
     if not isinstance(state, optimizer.State):
-        raise ValueError(f"state must be the {optimizer.State.__name__} returned by {made_by}; "
-                         f"got {type(state).__name__}")
+        raise ValueError(
+            f"state must be the {optimizer.State.__name__} returned by {made_by}; got {type(state).__name__}"
+        )
     check_float_leaves(params)
     check_same_structure(params, grads, "grads")
     check_state_matches(optimizer, state)

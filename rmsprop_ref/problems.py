@@ -33,8 +33,8 @@ the teacher is an exact minimiser with loss 0 (one of many).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -99,7 +99,7 @@ class Problem:
 
     @property
     def layer_names(self) -> tuple[str, ...] | None:
-        """"layer 1", "layer 2", … (first layer = nearest the input), or None without layers."""
+        """ "layer 1", "layer 2", … (first layer = nearest the input), or None without layers."""
         if self.layer_slices is None:
             return None
         return tuple(f"layer {i + 1}" for i in range(len(self.layer_slices)))
@@ -170,12 +170,21 @@ class Quadratic(Problem):
                 raise ValueError(f"center must be {dim} finite numbers, one per curvature; got {self.center!r}")
             name += " centred at (" + ", ".join(f"{c:g}" for c in minimizer) + ")"
         minimizer.setflags(write=False)
-        _set(self, curvatures=tuple(curvatures.tolist()), angle_degrees=angle, hessian=hessian,
-             name=name, dim=dim, minimizer=minimizer, minimum=0.0,
-             center=None if self.center is None else tuple(minimizer.tolist()))
+        _set(
+            self,
+            curvatures=tuple(curvatures.tolist()),
+            angle_degrees=angle,
+            hessian=hessian,
+            name=name,
+            dim=dim,
+            minimizer=minimizer,
+            minimum=0.0,
+            center=None if self.center is None else tuple(minimizer.tolist()),
+        )
 
     @property
     def condition_number(self) -> float:
+        """The largest curvature over the smallest."""
         return max(self.curvatures) / min(self.curvatures)
 
     def _value(self, x):
@@ -270,8 +279,16 @@ class SaturatedUnit(Problem):
             raise ValueError(f"inputs must hold at least two different numbers; got {self.inputs!r}")
         targets = sigmoid(teacher[0] * inputs + teacher[1])
         targets.setflags(write=False)
-        _set(self, teacher=teacher, inputs=inputs, targets=targets, name="saturated sigmoid unit", dim=2,
-             minimizer=teacher, minimum=0.0)
+        _set(
+            self,
+            teacher=teacher,
+            inputs=inputs,
+            targets=targets,
+            name="saturated sigmoid unit",
+            dim=2,
+            minimizer=teacher,
+            minimum=0.0,
+        )
 
     def _forward(self, x):
         return sigmoid(x[..., 0:1] * self.inputs + x[..., 1:2])
@@ -318,9 +335,19 @@ class SigmoidChain(Problem):
             raise ValueError("inputs must hold at least one number")
         teacher = np.tile([weight, bias], depth)
         teacher.setflags(write=False)
-        _set(self, depth=depth, teacher_weight=weight, teacher_bias=bias, inputs=inputs, teacher=teacher,
-             name=f"sigmoid chain ({depth} layers)", dim=2 * depth, minimizer=teacher, minimum=0.0,
-             layer_slices=tuple(slice(2 * l, 2 * l + 2) for l in range(depth)))
+        _set(
+            self,
+            depth=depth,
+            teacher_weight=weight,
+            teacher_bias=bias,
+            inputs=inputs,
+            teacher=teacher,
+            name=f"sigmoid chain ({depth} layers)",
+            dim=2 * depth,
+            minimizer=teacher,
+            minimum=0.0,
+            layer_slices=tuple(slice(2 * layer, 2 * layer + 2) for layer in range(depth)),
+        )
         targets = self._forward(teacher)[-1]
         targets.setflags(write=False)
         object.__setattr__(self, "targets", targets)
@@ -328,8 +355,8 @@ class SigmoidChain(Problem):
     def _forward(self, x):
         """The activations h₀ … h_L, each of shape (..., n_inputs)."""
         h = [np.broadcast_to(self.inputs, x.shape[:-1] + self.inputs.shape)]
-        for l in range(self.depth):
-            h.append(sigmoid(x[..., 2 * l, None] * h[-1] + x[..., 2 * l + 1, None]))
+        for layer in range(self.depth):
+            h.append(sigmoid(x[..., 2 * layer, None] * h[-1] + x[..., 2 * layer + 1, None]))
         return h
 
     def _value(self, x):
@@ -344,11 +371,11 @@ class SigmoidChain(Problem):
         out = h[-1]
         residual = out - self.targets
         delta = residual / self.inputs.size * out * (1 - out)  # ∂f/∂z_L per input
-        for l in reversed(range(self.depth)):
-            grad[..., 2 * l] = (delta * h[l]).sum(axis=-1)
-            grad[..., 2 * l + 1] = delta.sum(axis=-1)
-            if l:
-                delta = delta * x[..., 2 * l, None] * h[l] * (1 - h[l])
+        for layer in reversed(range(self.depth)):
+            grad[..., 2 * layer] = (delta * h[layer]).sum(axis=-1)
+            grad[..., 2 * layer + 1] = delta.sum(axis=-1)
+            if layer:
+                delta = delta * x[..., 2 * layer, None] * h[layer] * (1 - h[layer])
         return 0.5 * (residual * residual).mean(axis=-1), grad
 
 
@@ -378,8 +405,16 @@ class RecurrentCliff(Problem):
         teacher = _frozen_array(self.teacher, "teacher")
         if teacher.shape != (2,):
             raise ValueError(f"teacher must be (w, b), two numbers; got {self.teacher!r}")
-        _set(self, unroll=unroll, h0=h0, teacher=teacher, name=f"recurrent cliff (T={unroll})", dim=2,
-             minimizer=teacher, minimum=0.0)
+        _set(
+            self,
+            unroll=unroll,
+            h0=h0,
+            teacher=teacher,
+            name=f"recurrent cliff (T={unroll})",
+            dim=2,
+            minimizer=teacher,
+            minimum=0.0,
+        )
         object.__setattr__(self, "target", float(self.final_state(teacher)))
 
     def _states(self, x):
@@ -434,8 +469,17 @@ class LinearChain(Problem):
             raise ValueError(f"target / input must be > 0 (so a balanced real minimiser exists); got {y} / {u}")
         minimizer = np.full(depth, (y / u) ** (1.0 / depth))
         minimizer.setflags(write=False)
-        _set(self, depth=depth, input=u, target=y, name=f"linear chain ({depth} layers)", dim=depth,
-             minimizer=minimizer, minimum=0.0, layer_slices=tuple(slice(l, l + 1) for l in range(depth)))
+        _set(
+            self,
+            depth=depth,
+            input=u,
+            target=y,
+            name=f"linear chain ({depth} layers)",
+            dim=depth,
+            minimizer=minimizer,
+            minimum=0.0,
+            layer_slices=tuple(slice(layer, layer + 1) for layer in range(depth)),
+        )
 
     def _value(self, x):
         return 0.5 * (np.prod(x, axis=-1) * self.input - self.target) ** 2
@@ -451,6 +495,14 @@ class LinearChain(Problem):
 
 
 __all__ = [
-    "Problem", "Quadratic", "ill_conditioned_quadratic", "Rosenbrock", "Beale", "SaturatedUnit",
-    "SigmoidChain", "RecurrentCliff", "LinearChain", "sigmoid",
+    "Problem",
+    "Quadratic",
+    "ill_conditioned_quadratic",
+    "Rosenbrock",
+    "Beale",
+    "SaturatedUnit",
+    "SigmoidChain",
+    "RecurrentCliff",
+    "LinearChain",
+    "sigmoid",
 ]

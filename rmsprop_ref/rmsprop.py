@@ -22,8 +22,8 @@ WEIGHT_DECAY_MODES = ("decoupled", "coupled")
 
 class RMSpropState(NamedTuple):
     step: int
-    mean_square: Tree             # v, running mean of g², starts at initial_accumulator
-    mean_grad: Tree | None        # m, running mean of g, only when centered
+    mean_square: Tree  # v, running mean of g², starts at initial_accumulator
+    mean_grad: Tree | None  # m, running mean of g, only when centered
     momentum_buffer: Tree | None  # b, only when momentum > 0
 
 
@@ -48,8 +48,18 @@ class RMSprop(Optimizer):
 
     State = RMSpropState
     HYPERPARAMETERS = (
-        "learning_rate", "rho", "epsilon", "epsilon_in_sqrt", "initial_accumulator", "centered",
-        "momentum", "nesterov", "lr_in_momentum", "weight_decay", "weight_decay_mode", "bias_correction",
+        "learning_rate",
+        "rho",
+        "epsilon",
+        "epsilon_in_sqrt",
+        "initial_accumulator",
+        "centered",
+        "momentum",
+        "nesterov",
+        "lr_in_momentum",
+        "weight_decay",
+        "weight_decay_mode",
+        "bias_correction",
     )
 
     def __init__(
@@ -89,7 +99,7 @@ class RMSprop(Optimizer):
         self._freeze()
 
     @classmethod
-    def preset(cls, name: str, **overrides: Any) -> "RMSprop":
+    def preset(cls, name: str, **overrides: Any) -> RMSprop:
         """RMSprop with the defaults and conventions of one source, optionally overridden.
 
         ``"keras"``, ``"torch"``, ``"tf1"``, ``"optax"``, ``"graves2013"``, ``"hinton2012"``.
@@ -155,32 +165,66 @@ class RMSprop(Optimizer):
         return theta - step_taken, mean_square, mean_grad, buffer
 
 
-# Each source's defaults and conventions. ``learning_rate: None`` means the source fixes none.
+#: Each source's defaults and conventions (its name: its settings, citation and notes).
+#: ``learning_rate: None`` means the source fixes none.
 PRESETS: dict[str, dict[str, Any]] = {
     "keras": {
         "source": "Keras 3 keras.optimizers.RMSprop (and tf.keras >= 2.11)",
-        "settings": dict(learning_rate=0.001, rho=0.9, epsilon=1e-7, epsilon_in_sqrt=True, initial_accumulator=0.0,
-                         lr_in_momentum=True, weight_decay_mode="decoupled"),
+        "settings": dict(
+            learning_rate=0.001,
+            rho=0.9,
+            epsilon=1e-7,
+            epsilon_in_sqrt=True,
+            initial_accumulator=0.0,
+            lr_in_momentum=True,
+            weight_decay_mode="decoupled",
+        ),
     },
     "torch": {
         "source": "PyTorch torch.optim.RMSprop",
-        "settings": dict(learning_rate=0.01, rho=0.99, epsilon=1e-8, epsilon_in_sqrt=False, initial_accumulator=0.0,
-                         lr_in_momentum=False, weight_decay_mode="coupled"),
+        "settings": dict(
+            learning_rate=0.01,
+            rho=0.99,
+            epsilon=1e-8,
+            epsilon_in_sqrt=False,
+            initial_accumulator=0.0,
+            lr_in_momentum=False,
+            weight_decay_mode="coupled",
+        ),
     },
     "tf1": {
         "source": "TensorFlow 1 tf.compat.v1.train.RMSPropOptimizer",
-        "settings": dict(learning_rate=None, rho=0.9, epsilon=1e-10, epsilon_in_sqrt=True, initial_accumulator=1.0,
-                         lr_in_momentum=True),
+        "settings": dict(
+            learning_rate=None,
+            rho=0.9,
+            epsilon=1e-10,
+            epsilon_in_sqrt=True,
+            initial_accumulator=1.0,
+            lr_in_momentum=True,
+        ),
     },
     "optax": {
         "source": "Optax optax.rmsprop",
-        "settings": dict(learning_rate=None, rho=0.9, epsilon=1e-8, epsilon_in_sqrt=True, initial_accumulator=0.0,
-                         lr_in_momentum=True),
+        "settings": dict(
+            learning_rate=None,
+            rho=0.9,
+            epsilon=1e-8,
+            epsilon_in_sqrt=True,
+            initial_accumulator=0.0,
+            lr_in_momentum=True,
+        ),
     },
     "graves2013": {
         "source": "Graves (2013), Generating sequences with recurrent neural networks, eqs. 38-45",
-        "settings": dict(learning_rate=1e-4, rho=0.95, epsilon=1e-4, epsilon_in_sqrt=True, centered=True,
-                         momentum=0.9, lr_in_momentum=True),
+        "settings": dict(
+            learning_rate=1e-4,
+            rho=0.95,
+            epsilon=1e-4,
+            epsilon_in_sqrt=True,
+            centered=True,
+            momentum=0.9,
+            lr_in_momentum=True,
+        ),
     },
     "hinton2012": {
         "source": "Tieleman & Hinton (2012), Neural Networks for Machine Learning, lecture 6e",

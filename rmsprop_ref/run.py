@@ -72,6 +72,7 @@ class Trajectory:
 
     @property
     def diverged(self) -> bool:
+        """Whether the run stopped at a non-finite or too large loss or gradient."""
         return self.diverged_at is not None
 
     @property
@@ -81,10 +82,12 @@ class Trajectory:
 
     @property
     def final_params(self) -> np.ndarray:
+        """θ at ``last_step``."""
         return self.params[self.last_step]
 
     @property
     def final_loss(self) -> float:
+        """f(θ) at ``last_step``."""
         return float(self.loss[self.last_step])
 
     @property
@@ -136,8 +139,10 @@ def record_arrays(name: str, value: int, shapes: list[tuple[int, ...]]) -> list[
     Without this, steps=10**14 fails with a MemoryError about petabytes, naming nothing.
     """
     needed = sum(8 * math.prod(shape) for shape in shapes)
-    refusal = ValueError(f"{name}={value!r} would need {needed / 2**30:.3g} GiB to record the run, more than "
-                         f"this machine has; record fewer steps")
+    refusal = ValueError(
+        f"{name}={value!r} would need {needed / 2**30:.3g} GiB to record the run, more than "
+        f"this machine has; record fewer steps"
+    )
     # Filling an array larger than the memory would not fail: it would swap, or wake the
     # out-of-memory killer. So the size is compared with the memory first, where it is known.
     if needed > _physical_memory():
@@ -156,8 +161,16 @@ def _physical_memory() -> float:
         return math.inf
 
 
-def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergence_bound: float = 1e12,
-             clip_norm: float | None = None, label: str = "") -> Trajectory:
+def minimize(
+    problem: Problem,
+    optimizer: Optimizer,
+    x0,
+    steps: int,
+    *,
+    divergence_bound: float = 1e12,
+    clip_norm: float | None = None,
+    label: str = "",
+) -> Trajectory:
     """Run ``steps`` updates of ``optimizer`` on ``problem`` from ``x0`` and record them.
 
     Each update k: g = ∇f(θ_k); with ``clip_norm`` set, g ← g·min(1, clip_norm/‖g‖)
@@ -177,8 +190,9 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
     if clip_norm is not None:
         clip_norm = check_positive("clip_norm", clip_norm)
 
-    params, grads, loss = record_arrays("steps", steps, [(steps + 1, problem.dim), (steps + 1, problem.dim),
-                                                          (steps + 1,)])
+    params, grads, loss = record_arrays(
+        "steps", steps, [(steps + 1, problem.dim), (steps + 1, problem.dim), (steps + 1,)]
+    )
     diverged_at = None
     state = optimizer.init(x)
     # Overflow to inf is an outcome we record, not an error to warn about.
@@ -186,8 +200,9 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
         for k in range(steps + 1):
             params[k] = x
             loss[k], grads[k] = problem.value_and_grad(x)
-            if not (np.isfinite(loss[k]) and loss[k] <= bound and np.all(np.isfinite(grads[k]))
-                    and np.all(np.isfinite(x))):
+            if not (
+                np.isfinite(loss[k]) and loss[k] <= bound and np.all(np.isfinite(grads[k])) and np.all(np.isfinite(x))
+            ):
                 diverged_at = k
                 break
             if k == steps:
@@ -204,8 +219,16 @@ def minimize(problem: Problem, optimizer: Optimizer, x0, steps: int, *, divergen
         grad_norm = np.linalg.norm(grads, axis=-1)
     for array in (params, loss, grads, grad_norm, update_norm):
         array.setflags(write=False)  # a Trajectory is a record: frozen arrays too
-    return Trajectory(params=params, loss=loss, grads=grads, grad_norm=grad_norm, update_norm=update_norm,
-                      diverged_at=diverged_at, layer_slices=problem.layer_slices, label=label)
+    return Trajectory(
+        params=params,
+        loss=loss,
+        grads=grads,
+        grad_norm=grad_norm,
+        update_norm=update_norm,
+        diverged_at=diverged_at,
+        layer_slices=problem.layer_slices,
+        label=label,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -225,14 +248,17 @@ class LearningRateSearch:
 
     @property
     def best_index(self) -> int:
+        """The index of the best-scoring learning rate."""
         return int(np.argmin(self.scores))  # argmin returns the first minimum: the smaller η
 
     @property
     def best_learning_rate(self) -> float:
+        """The learning rate with the lowest score."""
         return float(self.learning_rates[self.best_index])
 
     @property
     def best(self) -> Trajectory:
+        """The run at the best learning rate."""
         return self.trajectories[self.best_index]
 
     @property
@@ -241,8 +267,17 @@ class LearningRateSearch:
         return np.array([t.diverged for t in self.trajectories])
 
 
-def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, steps: int, *, label: str = "",
-                         target_loss: float | None = None, **minimize_options) -> LearningRateSearch:
+def search_learning_rate(
+    problem: Problem,
+    make_optimizer,
+    learning_rates,
+    x0,
+    steps: int,
+    *,
+    label: str = "",
+    target_loss: float | None = None,
+    **minimize_options,
+) -> LearningRateSearch:
     """Run ``minimize(problem, make_optimizer(η), x0, steps, ...)`` for every η and keep the best.
 
     ``make_optimizer`` maps a learning rate to an optimizer, e.g. ``lambda lr: SGD(lr, momentum=0.9)``;
@@ -253,16 +288,21 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
     """
     rates = float_array("learning_rates", learning_rates, "a non-empty 1-D sequence of finite numbers > 0")
     if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
-        raise ValueError(f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}")
+        raise ValueError(
+            f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}"
+        )
     if not callable(make_optimizer):
-        raise ValueError(f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}")
+        raise ValueError(
+            f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}"
+        )
     if target_loss is not None:
         # checked before the runs, so that a typo does not cost the whole search
         if not is_real(target_loss) or not math.isfinite(target_loss):
             raise ValueError(f"target_loss must be a finite number or None; got {target_loss!r}")
     rates = np.sort(rates)
-    trajectories = tuple(minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options)
-                         for lr in rates)
+    trajectories = tuple(
+        minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options) for lr in rates
+    )
     if target_loss is None:
         scores = np.array([math.inf if t.diverged else t.final_loss for t in trajectories])
     else:
@@ -270,13 +310,37 @@ def search_learning_rate(problem: Problem, make_optimizer, learning_rates, x0, s
         reached = [t.first_step_below(target_loss) for t in trajectories]
         scores = np.array([math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)])
     if all(t.diverged for t in trajectories):
-        warnings.warn(f"every learning rate of the search diverged ({label or 'unlabelled'}); its 'best' "
-                      f"learning rate, the smallest, means nothing: widen the grid toward smaller rates",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            f"every learning rate of the search diverged ({label or 'unlabelled'}); its 'best' "
+            f"learning rate, the smallest, means nothing: widen the grid toward smaller rates",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     rates.setflags(write=False)
     scores.setflags(write=False)
-    return LearningRateSearch(learning_rates=rates, scores=scores, trajectories=trajectories, label=label,
-                              target_loss=target_loss)
+    return LearningRateSearch(
+        learning_rates=rates, scores=scores, trajectories=trajectories, label=label, target_loss=target_loss
+    )
+
+
+def search_each(
+    problem: Problem, optimizers: dict, learning_rates, x0, steps: int, **minimize_options
+) -> dict[str, LearningRateSearch]:
+    """:func:`search_learning_rate` for each named optimizer, on the same grid, start and steps.
+
+    ``optimizers`` maps a label to ``make_optimizer`` (a callable from η to an optimizer) or to
+    a pair ``(make_optimizer, options)`` whose ``options`` (``clip_norm``, ...) apply to that
+    optimizer's runs only, on top of the shared ``minimize_options``.
+    """
+    if not isinstance(optimizers, dict) or not optimizers:
+        raise ValueError(f"optimizers must be a non-empty dict of label: make_optimizer; got {optimizers!r}")
+    searches = {}
+    for label, entry in optimizers.items():
+        make, options = entry if isinstance(entry, tuple) else (entry, {})
+        searches[label] = search_learning_rate(
+            problem, make, learning_rates, x0, steps, label=label, **{**minimize_options, **options}
+        )
+    return searches
 
 
 def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, list]:
@@ -304,4 +368,12 @@ def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, li
     return np.array(updates).reshape(grads.shape), states
 
 
-__all__ = ["Trajectory", "minimize", "clip_by_norm", "LearningRateSearch", "search_learning_rate", "stream_updates"]
+__all__ = [
+    "Trajectory",
+    "minimize",
+    "clip_by_norm",
+    "LearningRateSearch",
+    "search_learning_rate",
+    "search_each",
+    "stream_updates",
+]

@@ -8,7 +8,6 @@ at ``schedule(0)``. Each schedule is a small frozen object with a readable ``rep
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 from ._checks import check_count, check_positive, is_real
@@ -58,14 +57,16 @@ class ExponentialDecay(_DecayOverSteps):
     def __call__(self, step: int) -> float:
         progress = self._progress(step)
         try:
-            value = self.learning_rate * self.decay_rate ** progress
+            value = self.learning_rate * self.decay_rate**progress
         except OverflowError:
             value = math.inf
         if value == 0 or not math.isfinite(value):
             # A long run can outlive the schedule: rate^(t/T) leaves the range of a float.
             reached = "underflows to 0" if value == 0 else "overflows to infinity"
-            raise ValueError(f"{self!r} {reached} at step {step} (rate^(step/decay_steps) = "
-                             f"{self.decay_rate}^{progress:g}); shorten the run or slow the decay")
+            raise ValueError(
+                f"{self!r} {reached} at step {step} (rate^(step/decay_steps) = "
+                f"{self.decay_rate}^{progress:g}); shorten the run or slow the decay"
+            )
         return value
 
 

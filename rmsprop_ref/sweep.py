@@ -41,6 +41,7 @@ from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
 from .run import record_arrays
 
+
 @dataclass(frozen=True, eq=False)
 class SweepResult:
     """What every run of a sweep did. ``G`` below is the grid shape (n_η, n_ρ, n_ε, n_seeds).
@@ -69,6 +70,7 @@ class SweepResult:
 
     @property
     def steps(self) -> int:
+        """The number of updates each run was asked for."""
         return self.loss.shape[-1] - 1
 
     @property
@@ -106,9 +108,21 @@ def _make_optimizer(preset: str | None, **settings) -> RMSprop:
     return RMSprop.preset(preset, **settings) if preset is not None else RMSprop(**settings)
 
 
-def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=None, seeds=0,
-          gradient_noise: float = 0.0, preset: str | None = None, divergence_bound: float = 1e12,
-          dtype=np.float64, **options: Any) -> SweepResult:
+def sweep(
+    problem: Problem,
+    x0,
+    steps: int,
+    *,
+    learning_rate,
+    rho=None,
+    epsilon=None,
+    seeds=0,
+    gradient_noise: float = 0.0,
+    preset: str | None = None,
+    divergence_bound: float = 1e12,
+    dtype=np.float64,
+    **options: Any,
+) -> SweepResult:
     """Run RMSprop from ``x0`` for ``steps`` updates at every (η, ρ, ε, seed) of the grid.
 
     ``learning_rate``, ``rho``, ``epsilon``: a number or a 1-D sequence (an axis of the
@@ -134,7 +148,9 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     gradient_noise = check_non_negative("gradient_noise", gradient_noise)
     divergence_bound = check_positive("divergence_bound", divergence_bound)
     if "learning_rate" in options or callable(learning_rate):
-        raise ValueError("learning_rate must be a number or a 1-D sequence of numbers (schedules are not supported by sweep)")
+        raise ValueError(
+            "learning_rate must be a number or a 1-D sequence of numbers (schedules are not supported by sweep)"
+        )
     if preset is not None and preset not in PRESETS:
         raise ValueError(f"unknown RMSprop preset {preset!r}; valid presets: {', '.join(PRESETS)}")
 
@@ -147,11 +163,15 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     for values, key in ((lrs, "learning_rate"), (rhos, "rho"), (epsilons, "epsilon")):
         for value in values:
             _make_optimizer(preset, **{"learning_rate": float(lrs[0]), **options, key: float(value)})
-    optimizer = _make_optimizer(preset, learning_rate=float(lrs[0]), rho=float(rhos[0]), epsilon=float(epsilons[0]), **options)
+    optimizer = _make_optimizer(
+        preset, learning_rate=float(lrs[0]), rho=float(rhos[0]), epsilon=float(epsilons[0]), **options
+    )
 
     shape = (lrs.size, rhos.size, epsilons.size, seed_values.size)
     n = math.prod(shape)
-    lr_d, rho_d, eps_d, seed_index = (a.reshape(n) for a in np.meshgrid(lrs, rhos, epsilons, np.arange(seed_values.size), indexing="ij"))
+    lr_d, rho_d, eps_d, seed_index = (
+        a.reshape(n) for a in np.meshgrid(lrs, rhos, epsilons, np.arange(seed_values.size), indexing="ij")
+    )
 
     def column(values_in_double):
         # The value leaf_update uses is a Python float, rounded to θ's dtype by NumPy; do the same.
@@ -163,33 +183,45 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
         correction = None
         if optimizer.bias_correction:  # Python's float power, as leaf_update: 1 − ρ^(t+1)
             correction = column(np.array([1 - float(r) ** (step + 1) for r in unique_rhos])[rho_index])
-        return Coefficients(learning_rate=column(lr_d), rho=column(rho_d), one_minus_rho=column(1 - rho_d),
-                            epsilon=column(eps_d), weight_decay=optimizer.weight_decay or None, correction=correction,
-                            momentum=optimizer.momentum if optimizer.momentum > 0 else None,
-                            zero_epsilon=(eps_d == 0).reshape(n, 1) if np.any(eps_d == 0) else False)
+        return Coefficients(
+            learning_rate=column(lr_d),
+            rho=column(rho_d),
+            one_minus_rho=column(1 - rho_d),
+            epsilon=column(eps_d),
+            weight_decay=optimizer.weight_decay or None,
+            correction=correction,
+            momentum=optimizer.momentum if optimizer.momentum > 0 else None,
+            zero_epsilon=(eps_d == 0).reshape(n, 1) if np.any(eps_d == 0) else False,
+        )
 
     constant = coefficients(0)
     noise = None
     if gradient_noise > 0:  # per seed, one dim-vector per step, drawn in order
-        draws = np.stack([np.random.default_rng(int(s)).standard_normal((max(steps, 1), problem.dim)) for s in seed_values])
-        noise = gradient_noise * draws                          # (n_seeds, steps, dim), float64
+        draws = np.stack(
+            [np.random.default_rng(int(s)).standard_normal((max(steps, 1), problem.dim)) for s in seed_values]
+        )
+        noise = gradient_noise * draws  # (n_seeds, steps, dim), float64
 
     x = np.repeat(x0.astype(dtype)[None, :], n, axis=0)
     v = np.full_like(x, optimizer.initial_accumulator)
     m = np.zeros_like(x) if optimizer.centered else None
     b = np.zeros_like(x) if optimizer.momentum > 0 else None
     t, u, w = np.empty_like(x), np.empty_like(x), np.empty_like(x)
-    loss, = record_arrays("steps", steps, [(n, steps + 1)])
+    (loss,) = record_arrays("steps", steps, [(n, steps + 1)])
     final_params = np.full((n, problem.dim), np.nan, dtype=dtype)
     diverged_at = np.full(n, -1, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
 
-    with np.errstate(all="ignore"):   # runs that blow up are recorded, not warned about
+    with np.errstate(all="ignore"):  # runs that blow up are recorded, not warned about
         for k in range(steps + 1):
             value, grad = problem.value(x), problem.grad(x)
             loss[alive, k] = value[alive]
-            bad = alive & ~(np.isfinite(value) & (value <= divergence_bound)
-                            & np.isfinite(grad).all(axis=1) & np.isfinite(x).all(axis=1))
+            bad = alive & ~(
+                np.isfinite(value)
+                & (value <= divergence_bound)
+                & np.isfinite(grad).all(axis=1)
+                & np.isfinite(x).all(axis=1)
+            )
             if bad.any():
                 diverged_at[bad] = k
                 final_params[bad] = x[bad]
@@ -205,9 +237,16 @@ def sweep(problem: Problem, x0, steps: int, *, learning_rate, rho=None, epsilon=
     final_params[alive] = x[alive]
     for array in (loss, final_params, diverged_at):
         array.setflags(write=False)
-    return SweepResult(learning_rate=lrs, rho=rhos, epsilon=epsilons, seeds=seed_values,
-                       loss=loss.reshape(shape + (steps + 1,)), final_params=final_params.reshape(shape + (problem.dim,)),
-                       diverged_at=diverged_at.reshape(shape), optimizer=optimizer)
+    return SweepResult(
+        learning_rate=lrs,
+        rho=rhos,
+        epsilon=epsilons,
+        seeds=seed_values,
+        loss=loss.reshape(shape + (steps + 1,)),
+        final_params=final_params.reshape(shape + (problem.dim,)),
+        diverged_at=diverged_at.reshape(shape),
+        optimizer=optimizer,
+    )
 
 
 __all__ = ["SweepResult", "sweep"]

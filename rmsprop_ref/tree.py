@@ -8,14 +8,14 @@ here converts float32 to float64.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
-
-import numpy as np
+from collections.abc import Callable, Iterator
+from typing import Any
 
 Tree = Any  # np.ndarray | dict[str, Tree] | list[Tree] | tuple[Tree, ...]
 
 
-def _child_path(path: str, key: Any) -> str:
+def child_path(path: str, key: Any) -> str:
+    """The path of ``key`` below ``path``, as :func:`leaves_with_paths` writes it."""
     return f"{path}[{key!r}]"
 
 
@@ -23,10 +23,10 @@ def leaves_with_paths(tree: Tree, path: str = "params") -> Iterator[tuple[str, A
     """Yield ``(path, leaf)`` for every leaf, in a fixed order (dict keys sorted)."""
     if isinstance(tree, dict):
         for key in _sorted_keys(tree):
-            yield from leaves_with_paths(tree[key], _child_path(path, key))
+            yield from leaves_with_paths(tree[key], child_path(path, key))
     elif isinstance(tree, (list, tuple)):
         for index, item in enumerate(tree):
-            yield from leaves_with_paths(item, _child_path(path, index))
+            yield from leaves_with_paths(item, child_path(path, index))
     else:
         yield path, tree
 
@@ -48,7 +48,7 @@ def tree_map(fn: Callable[..., Any], tree: Tree, *rest: Tree) -> Tree:
     """Apply ``fn(leaf, *matching_leaves)`` leaf by leaf; the trees must share a structure.
 
     The result has the structure of ``tree`` (dicts stay dicts, tuples stay tuples).
-    Use :func:`check_same_structure` first when a mismatch must be reported nicely.
+    The optimizers check the structures first, so that a mismatch is reported with the leaf's path.
     """
     if isinstance(tree, dict):
         return {key: tree_map(fn, tree[key], *(other[key] for other in rest)) for key in tree}
@@ -75,45 +75,3 @@ def _select(mapped: Tree, structure: Tree, index: int) -> Tree:
         items = [_select(mapped[i], item, index) for i, item in enumerate(structure)]
         return type(structure)(items) if isinstance(structure, tuple) else items
     return mapped[index]
-
-
-def check_same_structure(reference: Tree, other: Tree, name: str, reference_name: str = "params") -> None:
-    """Raise ValueError, naming the leaf, where ``other`` differs from ``reference``.
-
-    Differences that count: container kind, dict keys, sequence length, and for leaves
-    the shape and the dtype (no silent casting between float32 and float64).
-    """
-    _check(reference, other, reference_name, name)
-
-
-def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
-    if isinstance(ref, dict):
-        if not isinstance(other, dict):
-            raise ValueError(f"{path} must be a dict like {ref_path}; got {type(other).__name__}")
-        if set(ref) != set(other):
-            missing, extra = sorted(map(str, set(ref) - set(other))), sorted(map(str, set(other) - set(ref)))
-            raise ValueError(f"{path} must have the keys of {ref_path}; missing {missing}, unexpected {extra}")
-        for key in ref:
-            _check(ref[key], other[key], _child_path(ref_path, key), _child_path(path, key))
-    elif isinstance(ref, (list, tuple)):
-        if not isinstance(other, (list, tuple)) or len(other) != len(ref):
-            got = f"{type(other).__name__} of length {len(other)}" if isinstance(other, (list, tuple)) else type(other).__name__
-            raise ValueError(f"{path} must be a sequence of {len(ref)} items like {ref_path}; got {got}")
-        for index, (a, b) in enumerate(zip(ref, other)):
-            _check(a, b, _child_path(ref_path, index), _child_path(path, index))
-    else:
-        if isinstance(other, (dict, list, tuple)):
-            raise ValueError(f"{path} must be an array like {ref_path}; got a {type(other).__name__}")
-        ref_arr, arr = np.asarray(ref), np.asarray(other)
-        if arr.shape != ref_arr.shape:
-            raise ValueError(f"{path} has shape {arr.shape}; it must match {ref_path}, shape {ref_arr.shape}")
-        if arr.dtype != ref_arr.dtype:
-            raise ValueError(f"{path} has dtype {arr.dtype}; it must match {ref_path}, dtype {ref_arr.dtype}")
-
-
-def check_float_leaves(tree: Tree, name: str = "params") -> None:
-    """Raise ValueError unless every leaf is a floating-point array (or scalar)."""
-    for path, leaf in leaves_with_paths(tree, name):
-        dtype = np.asarray(leaf).dtype
-        if not np.issubdtype(dtype, np.floating):
-            raise ValueError(f"{path} has dtype {dtype}; parameters must be float16, float32 or float64 arrays")

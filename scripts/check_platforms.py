@@ -35,13 +35,22 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIREMENT_FILES = ("requirements.txt", "requirements-conformance.txt", "requirements-torch-cpu.txt",
-                     "requirements-nodeps.txt")
+REQUIREMENT_FILES = (
+    "requirements.txt",
+    "requirements-conformance.txt",
+    "requirements-torch-cpu.txt",
+    "requirements-nodeps.txt",
+)
 PYPI = "https://pypi.org/simple"
 # Where each file's requirements come from: PyTorch's CPU builds are not on PyPI.
 INDEX = {"requirements-torch-cpu.txt": "https://download.pytorch.org/whl/cpu"}
-UNREACHABLE = ("NameResolutionError", "Failed to establish a new connection", "Max retries exceeded",
-               "Could not fetch URL", "ConnectTimeoutError")
+UNREACHABLE = (
+    "NameResolutionError",
+    "Failed to establish a new connection",
+    "Max retries exceeded",
+    "Could not fetch URL",
+    "ConnectTimeoutError",
+)
 PYTHONS = ("3.11", "3.12", "3.13")
 
 
@@ -73,10 +82,16 @@ TARGETS = (
 
 def marker_environment(target: Target, python: str) -> dict[str, str]:
     env = default_environment()
-    env.update(python_version=python, python_full_version=f"{python}.0", sys_platform=target.sys_platform,
-               platform_system=target.platform_system, platform_machine=target.platform_machine,
-               os_name=target.os_name, implementation_name="cpython",
-               platform_python_implementation="CPython")
+    env.update(
+        python_version=python,
+        python_full_version=f"{python}.0",
+        sys_platform=target.sys_platform,
+        platform_system=target.platform_system,
+        platform_machine=target.platform_machine,
+        os_name=target.os_name,
+        implementation_name="cpython",
+        platform_python_implementation="CPython",
+    )
     return env
 
 
@@ -95,7 +110,7 @@ def requirements(files=REQUIREMENT_FILES) -> list[tuple[str, Requirement]]:
 class Answer:
     ok: bool
     text: str
-    reached: bool = True   # False: the index could not be asked from this machine
+    reached: bool = True  # False: the index could not be asked from this machine
 
 
 def isolated_environment() -> dict[str, str]:
@@ -111,11 +126,34 @@ def ask_pip(requirement: Requirement, target: Target, python: str, index: str = 
     spec = f"{requirement.name}{requirement.specifier}"
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-deps", "--only-binary=:all:",
-                   "--python-version", python, "--implementation", "cp", "--abi", abi,
-                   "--target", str(Path(scratch) / "target"), "--report", str(report), "--quiet",
-                   "--disable-pip-version-check", "--no-cache-dir", "--index-url", index,
-                   "--retries", "1", "--timeout", "20"]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--python-version",
+            python,
+            "--implementation",
+            "cp",
+            "--abi",
+            abi,
+            "--target",
+            str(Path(scratch) / "target"),
+            "--report",
+            str(report),
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--index-url",
+            index,
+            "--retries",
+            "1",
+            "--timeout",
+            "20",
+        ]
         for platform in target.platforms:
             command += ["--platform", platform]
         done = subprocess.run(command + [spec], capture_output=True, text=True, env=isolated_environment())
@@ -127,11 +165,18 @@ def ask_pip(requirement: Requirement, target: Target, python: str, index: str = 
         install = json.loads(report.read_text())["install"]
     wheel = install[0]["download_info"]["url"].rsplit("/", 1)[-1]
     env = marker_environment(target, python)
-    cuda = [d for d in install[0]["metadata"].get("requires_dist", [])
-            if d.lower().startswith("nvidia-") and Requirement(d).marker is not None
-            and Requirement(d).marker.evaluate(env | {"extra": ""})]
-    cuda += [d for d in install[0]["metadata"].get("requires_dist", [])
-             if d.lower().startswith("nvidia-") and Requirement(d).marker is None]
+    cuda = [
+        d
+        for d in install[0]["metadata"].get("requires_dist", [])
+        if d.lower().startswith("nvidia-")
+        and Requirement(d).marker is not None
+        and Requirement(d).marker.evaluate(env | {"extra": ""})
+    ]
+    cuda += [
+        d
+        for d in install[0]["metadata"].get("requires_dist", [])
+        if d.lower().startswith("nvidia-") and Requirement(d).marker is None
+    ]
     if cuda:
         return Answer(False, f"{wheel} pulls in CUDA ({len(cuda)} nvidia-* packages)")
     return Answer(True, wheel)
@@ -165,10 +210,16 @@ def markdown(cells, targets, pythons) -> str:
         row = []
         for target, python in columns:
             answer = cells[file, requirement, target, python]
-            row.append("–" if answer is None else "wheel" if answer.ok else "not asked" if not answer.reached
-                       else "**none**")
-        lines.append(f"| `{requirement.split(';')[0].strip()}`" + (" (marker)" if ";" in requirement else "")
-                     + " | " + " | ".join(row) + " |")
+            row.append(
+                "–" if answer is None else "wheel" if answer.ok else "not asked" if not answer.reached else "**none**"
+            )
+        lines.append(
+            f"| `{requirement.split(';')[0].strip()}`"
+            + (" (marker)" if ";" in requirement else "")
+            + " | "
+            + " | ".join(row)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -196,12 +247,32 @@ def resolve(target: Target, python: str) -> Answer:
     """
     abi = "cp" + python.replace(".", "")
     with tempfile.TemporaryDirectory() as scratch:
-        command = [sys.executable, "-c", PIP_AS_TARGET, json.dumps(marker_environment(target, python)),
-                   "install", "--dry-run", "--only-binary=:all:",
-                   "--python-version", python, "--implementation", "cp", "--abi", abi,
-                   "--target", str(Path(scratch) / "target"), "--quiet", "--disable-pip-version-check",
-                   "--no-cache-dir", "--index-url", PYPI, "-r", str(ROOT / "requirements.txt"),
-                   "-r", str(ROOT / "requirements-conformance.txt")]
+        command = [
+            sys.executable,
+            "-c",
+            PIP_AS_TARGET,
+            json.dumps(marker_environment(target, python)),
+            "install",
+            "--dry-run",
+            "--only-binary=:all:",
+            "--python-version",
+            python,
+            "--implementation",
+            "cp",
+            "--abi",
+            abi,
+            "--target",
+            str(Path(scratch) / "target"),
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-cache-dir",
+            "--index-url",
+            PYPI,
+            "-r",
+            str(ROOT / "requirements.txt"),
+            "-r",
+            str(ROOT / "requirements-conformance.txt"),
+        ]
         for platform in target.platforms:
             command += ["--platform", platform]
         done = subprocess.run(command, capture_output=True, text=True, env=isolated_environment())
@@ -213,12 +284,14 @@ def resolve(target: Target, python: str) -> Answer:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--targets", nargs="*", default=[t.name for t in TARGETS],
-                        help=f"choose from {[t.name for t in TARGETS]}")
+    parser.add_argument(
+        "--targets", nargs="*", default=[t.name for t in TARGETS], help=f"choose from {[t.name for t in TARGETS]}"
+    )
     parser.add_argument("--python", nargs="*", default=list(PYTHONS), dest="pythons")
     parser.add_argument("--jobs", type=int, default=8, help="pip processes at once (network-bound)")
-    parser.add_argument("--resolve", action="store_true",
-                        help="also resolve the whole set with its dependencies for each target")
+    parser.add_argument(
+        "--resolve", action="store_true", help="also resolve the whole set with its dependencies for each target"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.targets) - {t.name for t in TARGETS}
     if unknown:
@@ -226,8 +299,10 @@ def main(argv=None) -> int:
     targets = [t for t in TARGETS if t.name in args.targets]
     cells = check(targets, args.pythons, jobs=args.jobs)
     print(markdown(cells, targets, args.pythons))
-    print("\n–: the requirement's environment marker leaves it out on that target."
-          "\nnot asked: the index that holds it could not be reached from this machine.")
+    print(
+        "\n–: the requirement's environment marker leaves it out on that target."
+        "\nnot asked: the index that holds it could not be reached from this machine."
+    )
     missing = {k: a for k, a in cells.items() if a is not None and not a.ok and a.reached}
     unasked = {k: a for k, a in cells.items() if a is not None and not a.reached}
     for (file, requirement, target, python), answer in sorted(missing.items()):
@@ -235,8 +310,10 @@ def main(argv=None) -> int:
     for (file, requirement, target, python), answer in sorted(unasked.items()):
         print(f"\nnot asked: {requirement} ({file}) on {target}, Python {python}: {answer.text}")
     checked = sum(a is not None for a in cells.values())
-    print(f"\n{checked - len(missing) - len(unasked)} of {checked} requirement-target cells have a binary "
-          f"wheel; {len(missing)} have none; {len(unasked)} could not be asked from here.")
+    print(
+        f"\n{checked - len(missing) - len(unasked)} of {checked} requirement-target cells have a binary "
+        f"wheel; {len(missing)} have none; {len(unasked)} could not be asked from here."
+    )
     failed_resolution = 0
     if args.resolve:
         print("\nThe whole set with its dependencies (pip's resolver, binary wheels only):")

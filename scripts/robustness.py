@@ -152,16 +152,22 @@ def execute_one(chapter: Path, out: Path, seed: int) -> int:
     import nbformat
     import papermill
 
-    notebook = papermill.execute_notebook(str(chapter), None, parameters={"SEED": seed}, prepare_only=True,
-                                          kernel_name="python3", progress_bar=False)
-    client = nbclient.NotebookClient(notebook, timeout=TIMEOUT, kernel_name="python3",
-                                     resources={"metadata": {"path": str(chapter.parent)}})
+    notebook = papermill.execute_notebook(
+        str(chapter), None, parameters={"SEED": seed}, prepare_only=True, kernel_name="python3", progress_bar=False
+    )
+    client = nbclient.NotebookClient(
+        notebook, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(chapter.parent)}}
+    )
     try:
         client.execute()
         return 0
     except nbclient.exceptions.CellExecutionError as error:
-        failed = [c for c in notebook.cells if "raises-exception" not in c.metadata.get("tags", [])
-                  and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        failed = [
+            c
+            for c in notebook.cells
+            if "raises-exception" not in c.metadata.get("tags", [])
+            and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+        ]
         cell = failed[-1] if failed else None
         if cell is not None:
             print("failing cell:\n" + "\n".join("    " + line for line in cell.source.splitlines()[-8:]))
@@ -251,8 +257,10 @@ def main(argv=None) -> int:
         print("No requested kernel can run here.")
         return 1
     configs = plan(usable, args.threads, args.seeds, args.full)
-    print(f"\n{len(chapters)} chapters x {len(configs)} configurations "
-          f"(kernel/BLAS threads/seed): {', '.join(c.name for c in configs)}\n")
+    print(
+        f"\n{len(chapters)} chapters x {len(configs)} configurations "
+        f"(kernel/BLAS threads/seed): {', '.join(c.name for c in configs)}\n"
+    )
     start = time.perf_counter()
     results = run_all(chapters, configs, args.out, cores)
     table = matrix(chapters, configs, results)

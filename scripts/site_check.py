@@ -111,7 +111,7 @@ class _IdCollector(HTMLParser):
                 self.ids.add(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def page_ids(path: pathlib.Path) -> frozenset[str]:
     collector = _IdCollector()
     collector.feed(path.read_text(encoding="utf-8", errors="replace"))
@@ -412,7 +412,11 @@ def _leave_page(driver) -> tuple[list[str], list[str]]:
 
 
 def check_page(
-    driver, html_root: pathlib.Path, origin: str, page: str, config: dict | None,
+    driver,
+    html_root: pathlib.Path,
+    origin: str,
+    page: str,
+    config: dict | None,
     screenshot: pathlib.Path | None = None,
 ) -> PageResult:
     problems: list[str] = []
@@ -507,9 +511,7 @@ def full_page_screenshot(driver, path: pathlib.Path) -> None:
     """
     from PIL import Image
 
-    height = driver.execute_script(
-        "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)"
-    )
+    height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": WINDOW_WIDTH, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -517,7 +519,13 @@ def full_page_screenshot(driver, path: pathlib.Path) -> None:
     try:
         tiles = []
         for top in range(0, height, SCREENSHOT_TILE_HEIGHT):
-            clip = {"x": 0, "y": top, "width": WINDOW_WIDTH, "height": min(SCREENSHOT_TILE_HEIGHT, height - top), "scale": 1}
+            clip = {
+                "x": 0,
+                "y": top,
+                "width": WINDOW_WIDTH,
+                "height": min(SCREENSHOT_TILE_HEIGHT, height - top),
+                "scale": 1,
+            }
             shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip})
             tiles.append(Image.open(io.BytesIO(base64.b64decode(shot["data"]))))
     finally:
@@ -573,7 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("html", type=pathlib.Path, help="the built site, e.g. _build/html")
     parser.add_argument("--config", type=pathlib.Path, help="_config.yml, for the expected launch buttons")
     parser.add_argument("--screenshots", type=pathlib.Path, help="folder for the full-page screenshots")
-    parser.add_argument("--all-screenshots", action="store_true", help="photograph every page, not only the chosen ones")
+    parser.add_argument(
+        "--all-screenshots", action="store_true", help="photograph every page, not only the chosen ones"
+    )
     parser.add_argument("--chromium", default=CHROMIUM)
     parser.add_argument("--chromedriver", default=CHROMEDRIVER)
     args = parser.parse_args(argv)
@@ -585,8 +595,12 @@ def main(argv: list[str] | None = None) -> int:
 
         config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     results = check_site(
-        args.html, config, args.screenshots, every_screenshot=args.all_screenshots,
-        chromium=args.chromium, chromedriver=args.chromedriver,
+        args.html,
+        config,
+        args.screenshots,
+        every_screenshot=args.all_screenshots,
+        chromium=args.chromium,
+        chromedriver=args.chromedriver,
     )
     failed = [r for r in results if r.problems]
     for result in results:

@@ -59,8 +59,9 @@ class Conformance:
         for a, e in zip(actual, expected):
             assert a.dtype == np.float32, f"{framework} returned {a.dtype}, expected float32"
             assert np.all(np.isfinite(e)), f"rmsprop_ref produced non-finite values for {case}"
-            np.testing.assert_allclose(a, e, rtol=self.rtol, atol=self.rtol * np.max(np.abs(e)),
-                                       err_msg=f"{framework} vs rmsprop_ref, {case}")
+            np.testing.assert_allclose(
+                a, e, rtol=self.rtol, atol=self.rtol * np.max(np.abs(e)), err_msg=f"{framework} vs rmsprop_ref, {case}"
+            )
         error = relative_error(actual, expected)
         _RESULTS.append((framework, case, error))
         return error
@@ -97,8 +98,19 @@ def pytest_terminal_summary(terminalreporter):
         worst = max(err for _, err in rows)
         exact = sum(err == 0 for _, err in rows)
         terminalreporter.write_line(
-            f"{framework:6s} {len(rows):3d} cases, worst {worst:.2e} (rtol {CONFORMANCE_RTOL:g}), "
-            f"{exact} bit-identical"
+            f"{framework:6s} {len(rows):3d} cases, worst {worst:.2e} (rtol {CONFORMANCE_RTOL:g}), {exact} bit-identical"
         )
         for case, err in rows:
             terminalreporter.write_line(f"    {err:.2e}  {case}")
+
+
+# Markers (registered in pyproject.toml): `make unit` runs what carries none of them.
+#   conformance  runs a real framework (Keras, PyTorch, TF1, Optax)
+#   browser      drives headless Chromium
+#   slow         takes seconds on its own (a subprocess build, the MNIST files, threads)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name.startswith("test_conformance_"):
+            item.add_marker(pytest.mark.conformance)
+        elif item.path.name == "test_site_check.py":
+            item.add_marker(pytest.mark.browser)

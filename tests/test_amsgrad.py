@@ -49,7 +49,10 @@ def test_amsgrad_with_momentum_matches_adam_amsgrad_up_to_bias_correction():
     # AMSGrad's step times √(1−β₂ᵗ)/(1−β₁ᵗ), for the same gradients and the same point.
     rng = np.random.default_rng(1)
     theta = rng.standard_normal(4)
-    ams, adam = AMSGrad(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0), Adam(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0, amsgrad=True)
+    ams, adam = (
+        AMSGrad(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0),
+        Adam(0.01, beta_1=0.9, beta_2=0.99, epsilon=0.0, amsgrad=True),
+    )
     s_ams, s_adam = ams.init(theta), adam.init(theta)
     for t in range(1, 30):
         g = rng.standard_normal(4)
@@ -67,5 +70,3 @@ def test_amsgrad_rejects_bad_input():
         AMSGrad(-0.1)
     with pytest.raises(TypeError, match="learning_rate="):
         AMSGrad(lr=0.1)
-
-

@@ -19,13 +19,31 @@ BOOK = pathlib.Path(__file__).resolve().parents[1] / "book"
 
 # Calls whose first positional argument is a seed.
 SEEDED_BY_FIRST_ARGUMENT = {
-    "default_rng", "RandomState", "SeedSequence", "set_random_seed", "manual_seed", "PRNGKey",
-    "key", "seed", "init_params", "build_model",
+    "default_rng",
+    "RandomState",
+    "SeedSequence",
+    "set_random_seed",
+    "manual_seed",
+    "PRNGKey",
+    "key",
+    "seed",
+    "init_params",
+    "build_model",
 }
 SEED_KEYWORDS = {"seed", "seeds", "random_state", "random_seed"}
 # np.random.<name> that do not draw from the global generator.
-NOT_GLOBAL_DRAWS = {"default_rng", "Generator", "SeedSequence", "PCG64", "PCG64DXSM", "Philox", "SFC64",
-                    "MT19937", "BitGenerator", "RandomState"}
+NOT_GLOBAL_DRAWS = {
+    "default_rng",
+    "Generator",
+    "SeedSequence",
+    "PCG64",
+    "PCG64DXSM",
+    "Philox",
+    "SFC64",
+    "MT19937",
+    "BitGenerator",
+    "RandomState",
+}
 
 
 def code_of(cell: dict) -> str:
@@ -98,10 +116,13 @@ def seed_problems(notebook: dict) -> list[str]:
         found.append(f"{len(parameters)} code cells are tagged 'parameters'; exactly one must be")
     for i, cell in parameters:
         statements = ast.parse(code_of(cell)).body
-        well_formed = (len(statements) == 1 and isinstance(statements[0], ast.Assign)
-                       and [_dotted(t) for t in statements[0].targets] == ["SEED"]
-                       and isinstance(statements[0].value, ast.Constant)
-                       and type(statements[0].value.value) is int)
+        well_formed = (
+            len(statements) == 1
+            and isinstance(statements[0], ast.Assign)
+            and [_dotted(t) for t in statements[0].targets] == ["SEED"]
+            and isinstance(statements[0].value, ast.Constant)
+            and type(statements[0].value.value) is int
+        )
         if not well_formed:
             found.append(f"cell {i}: the parameters cell must hold exactly one statement, SEED = <int>")
     for i, cell in code_cells:
@@ -131,34 +152,46 @@ GOOD = ("# the seed\nSEED = 3", ["parameters"])
 
 
 def test_a_chapter_that_keeps_the_rule_passes():
-    nb = notebook(GOOD, ("%matplotlib inline\nrng = np.random.default_rng(SEED)\n"
-                         "SEEDS = tuple(range(SEED, SEED + 5))\nfit(x, seed=SEED + 1)", []))
+    nb = notebook(
+        GOOD,
+        (
+            "%matplotlib inline\nrng = np.random.default_rng(SEED)\n"
+            "SEEDS = tuple(range(SEED, SEED + 5))\nfit(x, seed=SEED + 1)",
+            [],
+        ),
+    )
     assert seed_problems(nb) == []
 
 
-@pytest.mark.parametrize("code, problem", [
-    ("rng = np.random.default_rng(2012)", "default_rng() is seeded with a literal"),
-    ("rng = np.random.default_rng(seed=0)", "default_rng(seed=...) is a literal"),
-    ("keras.utils.set_random_seed(1)", "set_random_seed() is seeded with a literal"),
-    ("SEEDS = (0, 1, 2)", "SEEDS holds literal seeds"),
-    ("data = make(n=5, seed=0)", "make(seed=...) is a literal"),
-    ("SEED = 1", "SEED is assigned outside the parameters cell"),
-    ("x = np.random.rand(3)", "np.random.rand() draws from NumPy's global generator"),
-    ("rng = np.random.default_rng()", "default_rng() without a seed"),
-    ("params = mlp.init_params(0)", "init_params() is seeded with a literal"),
-])
+@pytest.mark.parametrize(
+    "code, problem",
+    [
+        ("rng = np.random.default_rng(2012)", "default_rng() is seeded with a literal"),
+        ("rng = np.random.default_rng(seed=0)", "default_rng(seed=...) is a literal"),
+        ("keras.utils.set_random_seed(1)", "set_random_seed() is seeded with a literal"),
+        ("SEEDS = (0, 1, 2)", "SEEDS holds literal seeds"),
+        ("data = make(n=5, seed=0)", "make(seed=...) is a literal"),
+        ("SEED = 1", "SEED is assigned outside the parameters cell"),
+        ("x = np.random.rand(3)", "np.random.rand() draws from NumPy's global generator"),
+        ("rng = np.random.default_rng()", "default_rng() without a seed"),
+        ("params = mlp.init_params(0)", "init_params() is seeded with a literal"),
+    ],
+)
 def test_each_kind_of_stray_seed_is_caught(code, problem):
     found = seed_problems(notebook(GOOD, (code, [])))
     assert len(found) == 1 and problem in found[0], found
 
 
-@pytest.mark.parametrize("cells, problem", [
-    ([("SEED = 0", [])], "0 code cells are tagged 'parameters'"),
-    ([GOOD, ("SEED = 4", ["parameters"])], "2 code cells are tagged 'parameters'"),
-    ([("SEED = 0\nN = 10", ["parameters"])], "exactly one statement, SEED = <int>"),
-    ([("SEED = 0.5", ["parameters"])], "exactly one statement, SEED = <int>"),
-    ([("seed = 0", ["parameters"])], "exactly one statement, SEED = <int>"),
-])
+@pytest.mark.parametrize(
+    "cells, problem",
+    [
+        ([("SEED = 0", [])], "0 code cells are tagged 'parameters'"),
+        ([GOOD, ("SEED = 4", ["parameters"])], "2 code cells are tagged 'parameters'"),
+        ([("SEED = 0\nN = 10", ["parameters"])], "exactly one statement, SEED = <int>"),
+        ([("SEED = 0.5", ["parameters"])], "exactly one statement, SEED = <int>"),
+        ([("seed = 0", ["parameters"])], "exactly one statement, SEED = <int>"),
+    ],
+)
 def test_a_missing_or_malformed_parameters_cell_is_caught(cells, problem):
     found = seed_problems(notebook(*cells))
     assert any(problem in f for f in found), found

@@ -13,7 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("check_platforms", ROOT / "scripts" / "check_platforms.py")
 check_platforms = importlib.util.module_from_spec(spec)
-sys.modules["check_platforms"] = check_platforms   # its dataclasses look their module up
+sys.modules["check_platforms"] = check_platforms  # its dataclasses look their module up
 spec.loader.exec_module(check_platforms)
 
 TARGETS = {t.name: t for t in check_platforms.TARGETS}
@@ -57,8 +57,11 @@ def test_each_package_has_exactly_one_pin_on_each_target(target, python):
 
 def test_tensorflow_builds_per_platform():
     def tensorflow(target):
-        found = [r for _, r in check_platforms.requirements()
-                 if r.name.startswith("tensorflow") and applies(r, TARGETS[target], "3.12")]
+        found = [
+            r
+            for _, r in check_platforms.requirements()
+            if r.name.startswith("tensorflow") and applies(r, TARGETS[target], "3.12")
+        ]
         return [f"{r.name}{r.specifier}" for r in found]
 
     assert tensorflow("Linux x86-64") == ["tensorflow-cpu==2.21.0"]
@@ -68,8 +71,11 @@ def test_tensorflow_builds_per_platform():
 
 
 def test_linux_torch_is_the_cpu_build():
-    linux = [r for file, r in check_platforms.requirements() if r.name == "torch"
-             and applies(r, TARGETS["Linux x86-64"], "3.12")]
+    linux = [
+        r
+        for file, r in check_platforms.requirements()
+        if r.name == "torch" and applies(r, TARGETS["Linux x86-64"], "3.12")
+    ]
     assert [str(r.specifier) for r in linux] == ["==2.13.0+cpu"]
     assert check_platforms.INDEX["requirements-torch-cpu.txt"] == "https://download.pytorch.org/whl/cpu"
 
@@ -78,11 +84,27 @@ def run_pip_as(target, requirement):
     """pip, through the script's wrapper, asked offline to install one requirement."""
     env = check_platforms.marker_environment(TARGETS[target], "3.12")
     return subprocess.run(
-        [sys.executable, "-c", check_platforms.PIP_AS_TARGET, json.dumps(env), "install", "--dry-run",
-         "--no-index", "--no-deps", "--quiet", "--target", "unused", requirement],
-        capture_output=True, text=True, env=check_platforms.isolated_environment())
+        [
+            sys.executable,
+            "-c",
+            check_platforms.PIP_AS_TARGET,
+            json.dumps(env),
+            "install",
+            "--dry-run",
+            "--no-index",
+            "--no-deps",
+            "--quiet",
+            "--target",
+            "unused",
+            requirement,
+        ],
+        capture_output=True,
+        text=True,
+        env=check_platforms.isolated_environment(),
+    )
 
 
+@pytest.mark.slow
 def test_the_resolver_evaluates_markers_for_the_target_not_this_machine():
     # A package that exists nowhere, wanted only on Linux: pip on a Windows target skips it
     # (exit 0, no index needed); on a Linux target it looks for it and fails.

@@ -81,6 +81,7 @@ def test_burst_gradients_layout():
 
 def test_noisy_final_loss_without_noise_is_the_deterministic_run():
     from rmsprop_ref.run import minimize
+
     q = ill_conditioned_quadratic()
     expected = minimize(q, SGD(0.1), [-4.0, 1.0], 50).loss[41:51].mean()
     assert np.isclose(noisy_final_loss(q, SGD(0.1), [-4.0, 1.0], 50, 0.0, runs=3, seed=0, tail=10), expected)
@@ -120,8 +121,10 @@ def test_train_mnist_on_a_tiny_separable_set():
     labels = np.repeat(np.arange(10), 5)
     images = (rng.random((50, 784)) * 0.05).astype(np.float32)
     for c in range(10):
-        images[labels == c, 70 * c:70 * c + 70] = 1.0   # a bright block of 70 pixels per class
-    run = train_mnist(RMSprop(0.01), (images, labels), (images, labels), epochs=20, batch_size=10, seed=0, hidden_units=16)
+        images[labels == c, 70 * c : 70 * c + 70] = 1.0  # a bright block of 70 pixels per class
+    run = train_mnist(
+        RMSprop(0.01), (images, labels), (images, labels), epochs=20, batch_size=10, seed=0, hidden_units=16
+    )
     assert run.train_accuracy == 1.0 and run.gap == 0.0
     with pytest.raises(ValueError, match="dropout"):
         train_mnist(RMSprop(0.01), (images, labels), (images, labels), epochs=1, batch_size=10, seed=0, dropout=1.0)
@@ -134,6 +137,7 @@ def test_default_decay_rates_come_from_the_presets():
 
 def test_layer_update_ratio_on_a_chain():
     from rmsprop_ref.problems import SigmoidChain
+
     chain, start = SigmoidChain(depth=4), np.tile([0.5, 0.0], 4)
     # Plain gradient descent: the first layer's gradient is far smaller, so are its steps.
     assert layer_update_ratio(chain, SGD(0.1), start, 5) < 0.1

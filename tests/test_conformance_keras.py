@@ -21,14 +21,21 @@ def keras():
     return keras
 
 
-@pytest.mark.parametrize("centered, momentum, weight_decay",
-                         list(itertools.product([False, True], [0.0, 0.9], [None, 0.1])))
+@pytest.mark.parametrize(
+    "centered, momentum, weight_decay", list(itertools.product([False, True], [0.0, 0.9], [None, 0.1]))
+)
 def test_keras_matrix(keras, conformance, conformance_problem, centered, momentum, weight_decay):
     # ε = 1e-3 rather than Keras's 1e-7, so that where ε sits matters to the result.
     settings = dict(learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
     actual = run_keras(*conformance_problem, weight_decay=weight_decay, **settings)
-    conformance.matches("keras", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual,
-                        conformance_problem, weight_decay=weight_decay or 0.0, **settings)
+    conformance.matches(
+        "keras",
+        f"centered={centered} momentum={momentum} weight_decay={weight_decay}",
+        actual,
+        conformance_problem,
+        weight_decay=weight_decay or 0.0,
+        **settings,
+    )
 
 
 def test_keras_conformance_tells_conventions_apart(keras, conformance, conformance_problem):
@@ -36,8 +43,13 @@ def test_keras_conformance_tells_conventions_apart(keras, conformance, conforman
     # off by more than ten times the tolerance.
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
     actual = run_keras(*conformance_problem, **settings)
-    conformance.tells_apart("keras", actual, conformance_problem, settings,
-                            [dict(epsilon_in_sqrt=False), dict(weight_decay_mode="coupled"), dict(rho=0.95)])
+    conformance.tells_apart(
+        "keras",
+        actual,
+        conformance_problem,
+        settings,
+        [dict(epsilon_in_sqrt=False), dict(weight_decay_mode="coupled"), dict(rho=0.95)],
+    )
 
 
 def test_keras_defaults(keras, conformance, conformance_problem):
@@ -49,11 +61,18 @@ def test_keras_schedule_with_momentum_puts_lr_inside_the_buffer(keras, conforman
     # Keras adds η_t·g/√den to the buffer, so a changing η only scales the newest term.
     schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
     actual = run_keras(*conformance_problem, learning_rate=schedule, momentum=0.9)
-    conformance.matches("keras", "ExponentialDecay schedule, momentum=0.9", actual, conformance_problem,
-                        learning_rate=schedule, momentum=0.9)
+    conformance.matches(
+        "keras",
+        "ExponentialDecay schedule, momentum=0.9",
+        actual,
+        conformance_problem,
+        learning_rate=schedule,
+        momentum=0.9,
+    )
     # The other convention (η outside the buffer, PyTorch's) really is different here.
-    outside = conformance.distance("keras", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
-                                   lr_in_momentum=False)
+    outside = conformance.distance(
+        "keras", actual, conformance_problem, learning_rate=schedule, momentum=0.9, lr_in_momentum=False
+    )
     assert outside > 1e-2
 
 

@@ -17,7 +17,8 @@ from rmsprop_ref.book.frameworks import run_optax, run_reference
 CASES = [
     (centered, momentum, nesterov, bias_correction, eps_in_sqrt)
     for centered, momentum, nesterov, bias_correction, eps_in_sqrt in itertools.product(
-        [False, True], [None, 0.9], [False, True], [False, True], [True, False])
+        [False, True], [None, 0.9], [False, True], [False, True], [True, False]
+    )
     if not (nesterov and momentum is None)
     # Centered + bias correction + ε outside the root is left out: after the first step the
     # centered variance v̂ − m̂² is exactly 0 in exact arithmetic, rounding makes it ±1e-7·g²,
@@ -34,8 +35,9 @@ def optax():
 
 
 @pytest.mark.parametrize("centered, momentum, nesterov, bias_correction, eps_in_sqrt", CASES)
-def test_optax_matrix(optax, conformance, conformance_problem, centered, momentum, nesterov, bias_correction,
-                      eps_in_sqrt):
+def test_optax_matrix(
+    optax, conformance, conformance_problem, centered, momentum, nesterov, bias_correction, eps_in_sqrt
+):
     # ε = 1e-3 rather than Optax's 1e-8, so that where ε sits matters to the result.
     # Centered + bias correction: after the first step v̂ − m̂² is 0 up to rounding noise
     # (about 1e-7·g², either sign) next to ε inside the root; ε = 1e-2 keeps that first step
@@ -43,10 +45,20 @@ def test_optax_matrix(optax, conformance, conformance_problem, centered, momentu
     eps = 1e-2 if centered and bias_correction else 1e-3
     common = dict(learning_rate=0.01, centered=centered, nesterov=nesterov, bias_correction=bias_correction)
     actual = run_optax(*conformance_problem, eps=eps, momentum=momentum, eps_in_sqrt=eps_in_sqrt, **common)
-    case = (f"centered={centered} momentum={momentum} nesterov={nesterov} bias_correction={bias_correction} "
-            f"eps_in_sqrt={eps_in_sqrt} eps={eps:g}")
-    conformance.matches("optax", case, actual, conformance_problem, epsilon=eps, momentum=momentum or 0.0,
-                        epsilon_in_sqrt=eps_in_sqrt, **common)
+    case = (
+        f"centered={centered} momentum={momentum} nesterov={nesterov} bias_correction={bias_correction} "
+        f"eps_in_sqrt={eps_in_sqrt} eps={eps:g}"
+    )
+    conformance.matches(
+        "optax",
+        case,
+        actual,
+        conformance_problem,
+        epsilon=eps,
+        momentum=momentum or 0.0,
+        epsilon_in_sqrt=eps_in_sqrt,
+        **common,
+    )
 
 
 def test_optax_conformance_tells_conventions_apart(optax, conformance, conformance_problem):
@@ -54,21 +66,38 @@ def test_optax_conformance_tells_conventions_apart(optax, conformance, conforman
     # off by more than ten times the tolerance.
     common = dict(learning_rate=0.01, momentum=0.9, nesterov=True, bias_correction=True)
     actual = run_optax(*conformance_problem, eps=1e-3, **common)
-    conformance.tells_apart("optax", actual, conformance_problem, {**common, "epsilon": 1e-3},
-                            [dict(epsilon_in_sqrt=False), dict(bias_correction=False), dict(nesterov=False)])
+    conformance.tells_apart(
+        "optax",
+        actual,
+        conformance_problem,
+        {**common, "epsilon": 1e-3},
+        [dict(epsilon_in_sqrt=False), dict(bias_correction=False), dict(nesterov=False)],
+    )
 
 
 def test_optax_defaults(optax, conformance, conformance_problem):
     # Optax fixes no η; everything else at its defaults (decay 0.9, ε 1e-8 inside, no momentum).
-    conformance.matches("optax", "defaults (learning_rate=0.001)", run_optax(*conformance_problem, learning_rate=0.001),
-                        conformance_problem, learning_rate=0.001)
+    conformance.matches(
+        "optax",
+        "defaults (learning_rate=0.001)",
+        run_optax(*conformance_problem, learning_rate=0.001),
+        conformance_problem,
+        learning_rate=0.001,
+    )
 
 
 def test_optax_initial_scale(optax, conformance, conformance_problem):
     # initial_scale is where v starts (TF1 uses 1); rmsprop_ref calls it initial_accumulator.
     actual = run_optax(*conformance_problem, learning_rate=0.01, initial_scale=1.0, momentum=0.9)
-    conformance.matches("optax", "initial_scale=1.0 momentum=0.9", actual, conformance_problem,
-                        learning_rate=0.01, initial_accumulator=1.0, momentum=0.9)
+    conformance.matches(
+        "optax",
+        "initial_scale=1.0 momentum=0.9",
+        actual,
+        conformance_problem,
+        learning_rate=0.01,
+        initial_accumulator=1.0,
+        momentum=0.9,
+    )
 
 
 def test_optax_schedule_with_momentum_puts_lr_inside_the_trace(optax, conformance, conformance_problem):
@@ -76,8 +105,9 @@ def test_optax_schedule_with_momentum_puts_lr_inside_the_trace(optax, conformanc
     schedule = schedules.CosineDecay(0.05, decay_steps=40, alpha=0.05)
     actual = run_optax(*conformance_problem, learning_rate=schedule, momentum=0.9, nesterov=True)
     settings = dict(learning_rate=schedule, momentum=0.9, nesterov=True)
-    conformance.matches("optax", "CosineDecay schedule, momentum=0.9, nesterov", actual, conformance_problem,
-                        **settings)
+    conformance.matches(
+        "optax", "CosineDecay schedule, momentum=0.9, nesterov", actual, conformance_problem, **settings
+    )
     assert conformance.distance("optax", actual, conformance_problem, lr_in_momentum=False, **settings) > 1e-2
 
 

@@ -34,21 +34,38 @@ def test_tf1_conformance_tells_conventions_apart(tf, conformance, conformance_pr
     # off by more than ten times the tolerance.
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9)
     actual = run_tf1(*conformance_problem, **settings)
-    conformance.tells_apart("tf1", actual, conformance_problem, settings,
-                            [dict(initial_accumulator=0.0), dict(epsilon_in_sqrt=False), dict(rho=0.95)])
+    conformance.tells_apart(
+        "tf1",
+        actual,
+        conformance_problem,
+        settings,
+        [dict(initial_accumulator=0.0), dict(epsilon_in_sqrt=False), dict(rho=0.95)],
+    )
 
 
 def test_tf1_defaults(tf, conformance, conformance_problem):
     # TF1 has no default η; everything else at its defaults (decay 0.9, ε 1e-10, v0 = 1).
-    conformance.matches("tf1", "defaults (learning_rate=0.001)", run_tf1(*conformance_problem, learning_rate=0.001),
-                        conformance_problem, learning_rate=0.001)
+    conformance.matches(
+        "tf1",
+        "defaults (learning_rate=0.001)",
+        run_tf1(*conformance_problem, learning_rate=0.001),
+        conformance_problem,
+        learning_rate=0.001,
+    )
 
 
 def test_tf1_schedule_with_momentum_puts_lr_inside_the_buffer(tf, conformance, conformance_problem):
     schedule = schedules.InverseTimeDecay(0.05, decay_steps=5, decay_rate=1.0)
     actual = run_tf1(*conformance_problem, learning_rate=schedule, momentum=0.9)
-    conformance.matches("tf1", "InverseTimeDecay schedule, momentum=0.9", actual, conformance_problem,
-                        learning_rate=schedule, momentum=0.9)
-    outside = conformance.distance("tf1", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
-                                   lr_in_momentum=False)
+    conformance.matches(
+        "tf1",
+        "InverseTimeDecay schedule, momentum=0.9",
+        actual,
+        conformance_problem,
+        learning_rate=schedule,
+        momentum=0.9,
+    )
+    outside = conformance.distance(
+        "tf1", actual, conformance_problem, learning_rate=schedule, momentum=0.9, lr_in_momentum=False
+    )
     assert outside > 1e-2

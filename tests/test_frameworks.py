@@ -36,6 +36,7 @@ RUNS = {
 }
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize("framework", list(RUNS))
 def test_runner_with_a_gradient_function(framework):
     theta0 = np.array([10.0, -3.0], np.float32)
@@ -48,6 +49,7 @@ def test_runner_with_a_gradient_function(framework):
         np.testing.assert_allclose(trajectory[0, 0], 9.683772, rtol=1e-6)  # Keras's docstring number
 
 
+@pytest.mark.conformance
 def test_runner_returns_one_array_per_leaf_for_a_list():
     params0 = [np.ones((2, 3), np.float32), np.zeros(4, np.float32)]
     grads = [[np.full((2, 3), 0.5, np.float32), np.ones(4, np.float32)] for _ in range(5)]

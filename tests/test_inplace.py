@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from rmsprop_ref import PRESETS, RMSprop, schedules
-from rmsprop_ref.inplace import InPlaceRMSprop
 from rmsprop_ref.book.stepcost import peak_bytes
+from rmsprop_ref.inplace import InPlaceRMSprop
 from rmsprop_ref.tree import leaves
 
 OPTIONS = [
@@ -32,15 +32,20 @@ OPTIONS = [
 
 def random_tree(rng, dtype=np.float32):
     """A nested pytree: dict, list, tuple, a 0-d leaf and leaves of awkward sizes."""
+
     def normal(*shape):
         return rng.standard_normal(shape).astype(dtype)
-    return {"dense": {"kernel": normal(37, 29), "bias": normal(29)},
-            "layers": [normal(1000), (normal(3, 4, 5), normal())],
-            "scale": normal(1)}
+
+    return {
+        "dense": {"kernel": normal(37, 29), "bias": normal(29)},
+        "layers": [normal(1000), (normal(3, 4, 5), normal())],
+        "scale": normal(1),
+    }
 
 
 class Refused(NamedTuple):
     """Both paths refused: an ε that rounds to 0 (at init), or a non-finite result (at a step)."""
+
     error: type
     step: int
 
@@ -114,8 +119,15 @@ def test_every_preset_and_dtype_equals_the_pure_update_exactly(preset, dtype):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_presets_with_every_extra_option():
     for preset in PRESETS:
-        optimizer = RMSprop.preset(preset, learning_rate=schedules.InverseTimeDecay(0.01, 2, 1.0), momentum=0.5,
-                                   centered=True, bias_correction=True, weight_decay=0.01, nesterov=True)
+        optimizer = RMSprop.preset(
+            preset,
+            learning_rate=schedules.InverseTimeDecay(0.01, 2, 1.0),
+            momentum=0.5,
+            centered=True,
+            bias_correction=True,
+            weight_decay=0.01,
+            nesterov=True,
+        )
         reference, fast = run_both(optimizer, 5, seed=2, threads=2, block_size=128, min_parallel_size=0)
         assert_identical(reference, fast)
 
@@ -146,7 +158,7 @@ def test_a_large_step_allocates_no_array_of_the_parameters_size():
     fast_peak = peak_bytes(lambda: fast.update_(params, grads, state))
     pure_peak = peak_bytes(lambda: optimizer.update(params, grads, state))
     one_array = n * 4
-    assert pure_peak > 3 * one_array          # the measurement sees N-sized temporaries
+    assert pure_peak > 3 * one_array  # the measurement sees N-sized temporaries
     assert fast_peak < one_array / 8, f"in-place step peaked at {fast_peak} bytes"
 
 
@@ -180,10 +192,13 @@ def test_threads_split_many_small_leaves_and_one_large_one_alike():
     assert_identical((params, state), (fast_params, fast_state))
 
 
-@pytest.mark.parametrize("make_params, match", [
-    (lambda: {"w": np.ones((4, 6), np.float32)[:, ::2]}, "C-contiguous"),
-    (lambda: {"w": np.float32(1.0)}, "writable"),
-])
+@pytest.mark.parametrize(
+    "make_params, match",
+    [
+        (lambda: {"w": np.ones((4, 6), np.float32)[:, ::2]}, "C-contiguous"),
+        (lambda: {"w": np.float32(1.0)}, "writable"),
+    ],
+)
 def test_leaves_that_cannot_change_in_place_are_rejected(make_params, match):
     fast = InPlaceRMSprop(RMSprop())
     params = make_params()
@@ -219,13 +234,16 @@ def test_state_of_another_optimizer_is_rejected():
         InPlaceRMSprop(RMSprop()).update_(params, np.ones(9, np.float32), plain_state)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(block_size=0), "block_size"),
-    (dict(threads=0), "threads"),
-    (dict(threads=1.5), "threads"),
-    (dict(min_parallel_size=-1), "min_parallel_size"),
-    (dict(check_finite="yes"), "check_finite"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(block_size=0), "block_size"),
+        (dict(threads=0), "threads"),
+        (dict(threads=1.5), "threads"),
+        (dict(min_parallel_size=-1), "min_parallel_size"),
+        (dict(check_finite="yes"), "check_finite"),
+    ],
+)
 def test_bad_arguments_name_themselves(kwargs, match):
     with pytest.raises(ValueError, match=match):
         InPlaceRMSprop(RMSprop(), **kwargs)
@@ -233,6 +251,7 @@ def test_bad_arguments_name_themselves(kwargs, match):
 
 def test_only_rmsprop_is_accepted():
     from rmsprop_ref import Adam
+
     with pytest.raises(ValueError, match="optimizer"):
         InPlaceRMSprop(Adam())
 

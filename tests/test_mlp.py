@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rmsprop_ref import RMSprop, SGD, mlp
+from rmsprop_ref import SGD, RMSprop, mlp
 
 
 def numerical_gradient(loss_of, array, index, h=1e-6):
@@ -97,7 +97,8 @@ def check_gradients_by_finite_differences(params, images, labels, pick, rtol):
             array = params[layer][part]
             for index in pick(array):
                 assert grads[layer][part][index] == pytest.approx(
-                    numerical_gradient(loss_of, array, index), rel=rtol, abs=1e-9), (layer, part, index)
+                    numerical_gradient(loss_of, array, index), rel=rtol, abs=1e-9
+                ), (layer, part, index)
 
 
 def test_every_gradient_matches_finite_differences_small_network():
@@ -117,8 +118,9 @@ def test_gradients_of_the_full_size_network_match_finite_differences():
         flat = rng.choice(array.size, size=min(8, array.size), replace=False)
         return [np.unravel_index(i, array.shape) for i in flat]
 
-    check_gradients_by_finite_differences(mlp.init_params(seed=5, dtype=np.float64), images, labels,
-                                          some_coordinates, 1e-5)
+    check_gradients_by_finite_differences(
+        mlp.init_params(seed=5, dtype=np.float64), images, labels, some_coordinates, 1e-5
+    )
 
 
 def test_float32_parameters_give_float32_gradients():
@@ -159,8 +161,16 @@ def separable_problem(seed=0, count=600):
 
 def test_fit_learns_and_reports_keras_history():
     images, labels = separable_problem()
-    params, state, history = mlp.fit(mlp.init_params(0), RMSprop.preset("keras"), images, labels,
-                                     epochs=3, batch_size=64, seed=0, validation_data=(images[:100], labels[:100]))
+    params, state, history = mlp.fit(
+        mlp.init_params(0),
+        RMSprop.preset("keras"),
+        images,
+        labels,
+        epochs=3,
+        batch_size=64,
+        seed=0,
+        validation_data=(images[:100], labels[:100]),
+    )
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     assert all(len(v) == 3 for v in history.values())
     assert history["loss"][2] < history["loss"][0] and history["val_accuracy"][-1] > 0.9
@@ -169,7 +179,9 @@ def test_fit_learns_and_reports_keras_history():
 
 def test_fit_is_reproducible_and_depends_on_the_seed():
     images, labels = separable_problem(count=256)
-    runs = [mlp.fit(mlp.init_params(0), SGD(0.1), images, labels, epochs=1, batch_size=32, seed=s)[0] for s in (7, 7, 8)]
+    runs = [
+        mlp.fit(mlp.init_params(0), SGD(0.1), images, labels, epochs=1, batch_size=32, seed=s)[0] for s in (7, 7, 8)
+    ]
     np.testing.assert_array_equal(runs[0]["hidden"]["kernel"], runs[1]["hidden"]["kernel"])
     assert not np.array_equal(runs[0]["hidden"]["kernel"], runs[2]["hidden"]["kernel"])
 
@@ -207,16 +219,25 @@ def test_train_steps_with_dropout_uses_the_rng_and_refuses_bad_rates():
     images, labels = separable_problem(count=64)
     params, opt = mlp.init_params(2), SGD(0.05)
     batches = mlp.batch_slices(64, 32, None)
-    run = lambda seed: mlp.train_steps(params, opt, opt.init(params), images, labels, batches,  # noqa: E731
-                                       dropout=0.5, rng=np.random.default_rng(seed))
+    run = lambda seed: mlp.train_steps(
+        params,
+        opt,
+        opt.init(params),
+        images,
+        labels,
+        batches,  # noqa: E731
+        dropout=0.5,
+        rng=np.random.default_rng(seed),
+    )
     np.testing.assert_array_equal(run(3).batch_loss, run(3).batch_loss)
     assert not np.array_equal(run(3).batch_loss, run(4).batch_loss)
     plain = mlp.train_steps(params, opt, opt.init(params), images, labels, batches)
     assert not np.array_equal(run(3).batch_loss[1:], plain.batch_loss[1:])
     for rate in (1.0, -0.1, True, "0.5"):
         with pytest.raises(ValueError, match="dropout"):
-            mlp.train_steps(params, opt, opt.init(params), images, labels, batches, dropout=rate,
-                            rng=np.random.default_rng(0))
+            mlp.train_steps(
+                params, opt, opt.init(params), images, labels, batches, dropout=rate, rng=np.random.default_rng(0)
+            )
     with pytest.raises(ValueError, match="rng"):
         mlp.train_steps(params, opt, opt.init(params), images, labels, batches, dropout=0.5)
 
@@ -224,6 +245,7 @@ def test_train_steps_with_dropout_uses_the_rng_and_refuses_bad_rates():
 # --------------------------------------------------------------------------- against Keras itself
 
 
+@pytest.mark.conformance
 def test_twin_matches_keras_forward_pass_and_rmsprop_steps():
     import keras
 
@@ -236,8 +258,9 @@ def test_twin_matches_keras_forward_pass_and_rmsprop_steps():
     probabilities = np.exp(mlp.log_softmax(mlp.forward(params, images)[0]))
     np.testing.assert_allclose(probabilities, np.asarray(model(images)), rtol=1e-5, atol=1e-7)
 
-    keras_mnist.fit_first_batches(model, keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9),
-                                  images, labels, steps=4, batch_size=16)
+    keras_mnist.fit_first_batches(
+        model, keras.optimizers.RMSprop(learning_rate=0.001, rho=0.9), images, labels, steps=4, batch_size=16
+    )
     opt = RMSprop.preset("keras")
     state = opt.init(params)
     for index in mlp.batch_slices(64, 16, None):

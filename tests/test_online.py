@@ -20,7 +20,6 @@ from rmsprop_ref.book.online import (
 )
 from rmsprop_ref.schedules import InverseSqrtDecay
 
-
 # ----------------------------------------------------------------------------- the problem
 
 
@@ -57,9 +56,12 @@ def test_closed_form_mean_square_matches_the_recurrence(rho):
 @pytest.mark.parametrize("amsgrad", [False, True])
 def test_run_projected_matches_the_library_optimizers_with_projection(amsgrad):
     p, rho, alpha, steps = reddi_problem(), 0.99, 1.0, 400
-    schedule = InverseSqrtDecay(alpha)   # α/√(step+1): α/√t with t counted from 1
-    opt = (AMSGrad(schedule, beta_2=rho, epsilon=0.0) if amsgrad
-           else RMSprop(schedule, rho=rho, epsilon=0.0, epsilon_in_sqrt=False))
+    schedule = InverseSqrtDecay(alpha)  # α/√(step+1): α/√t with t counted from 1
+    opt = (
+        AMSGrad(schedule, beta_2=rho, epsilon=0.0)
+        if amsgrad
+        else RMSprop(schedule, rho=rho, epsilon=0.0, epsilon_in_sqrt=False)
+    )
     x = np.array([0.3])
     state = opt.init(x)
     played = []
@@ -95,8 +97,8 @@ def test_drift_sign_matches_a_long_simulation_on_the_reddi_problem():
     low, high = 0.99, 0.99999
     assert periodic_drift(p, low) < 0 < periodic_drift(p, high)
     runs = run_projected(p, [low, high], False, steps=101 * 3000, learning_rate=1.0)
-    assert runs.final_x[0] == 1.0          # negative drift: pushed to the worst point
-    assert runs.final_x[1] < -0.9          # positive drift: reaches the minimizer
+    assert runs.final_x[0] == 1.0  # negative drift: pushed to the worst point
+    assert runs.final_x[1] < -0.9  # positive drift: reaches the minimizer
 
 
 def test_critical_rho_separates_the_signs_and_rises_with_the_period():

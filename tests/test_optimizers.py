@@ -146,8 +146,10 @@ def test_unknown_keyword_is_named_with_the_accepted_ones(cls):
         (lambda: SGD(nesterov=True), r"nesterov=True needs momentum > 0; got momentum=0.0"),
         (lambda: SGD(weight_decay=-1.0), r"weight_decay must be a finite number >= 0; got -1.0"),
         (lambda: Adagrad(epsilon=-1e-7), r"epsilon must be a finite number >= 0; got -1e-07"),
-        (lambda: Adagrad(initial_accumulator=float("nan")),
-         r"initial_accumulator must be a finite number >= 0; got nan"),
+        (
+            lambda: Adagrad(initial_accumulator=float("nan")),
+            r"initial_accumulator must be a finite number >= 0; got nan",
+        ),
         (lambda: Adam(beta_1=1.0), r"beta_1 must be a number in \[0, 1\); got 1.0"),
         (lambda: Adam(beta_2=1.5), r"beta_2 must be a number in \[0, 1\); got 1.5"),
         (lambda: Adam(amsgrad="yes"), r"amsgrad must be True or False; got 'yes'"),
@@ -195,8 +197,9 @@ def test_integer_parameters_are_rejected():
         SGD().init(np.arange(3))
 
 
-@pytest.mark.parametrize("value, message",
-                         [(-1.0, "it must be finite and > 0"), ("fast", "it must return a number > 0")])
+@pytest.mark.parametrize(
+    "value, message", [(-1.0, "it must be finite and > 0"), ("fast", "it must return a number > 0")]
+)
 def test_bad_schedule_value_names_the_step(value, message):
     opt = SGD(lambda step: 0.1 if step == 0 else value)
     params = np.ones(2)
@@ -231,16 +234,32 @@ OPTIMIZERS = {
     "Adam": lambda: Adam(0.01),
     "AMSGrad": lambda: Adam(0.01, amsgrad=True),
     **{f"RMSprop-{name}": (lambda name=name: _preset(name)) for name in PRESETS},
-    "RMSprop-everything": lambda: RMSprop(schedules.CosineDecay(0.01, 10), centered=True, momentum=0.9, nesterov=True,
-                                          weight_decay=0.01, bias_correction=True, epsilon=1e-3),
-    "RMSprop-torch-like": lambda: RMSprop(0.01, epsilon_in_sqrt=False, centered=True, momentum=0.5,
-                                          lr_in_momentum=False, nesterov=True, weight_decay=0.1,
-                                          weight_decay_mode="coupled"),
+    "RMSprop-everything": lambda: RMSprop(
+        schedules.CosineDecay(0.01, 10),
+        centered=True,
+        momentum=0.9,
+        nesterov=True,
+        weight_decay=0.01,
+        bias_correction=True,
+        epsilon=1e-3,
+    ),
+    "RMSprop-torch-like": lambda: RMSprop(
+        0.01,
+        epsilon_in_sqrt=False,
+        centered=True,
+        momentum=0.5,
+        lr_in_momentum=False,
+        nesterov=True,
+        weight_decay=0.1,
+        weight_decay_mode="coupled",
+    ),
 }
 
 leaf_arrays = st.sampled_from([np.float32, np.float64]).flatmap(
-    lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
-                             elements=st.floats(-10, 10, width=32)))
+    lambda dtype: hnp.arrays(
+        dtype, hnp.array_shapes(min_dims=0, max_dims=2, max_side=3), elements=st.floats(-10, 10, width=32)
+    )
+)
 trees = st.recursive(
     leaf_arrays,
     lambda children: st.one_of(

@@ -15,9 +15,7 @@ def shown(monkeypatch):
     import myst_nb.ext.glue as myst_glue_module
 
     calls = []
-    monkeypatch.setattr(
-        myst_glue_module, "ipy_display", lambda data, **kwargs: calls.append((data, kwargs))
-    )
+    monkeypatch.setattr(myst_glue_module, "ipy_display", lambda data, **kwargs: calls.append((data, kwargs)))
     return calls
 
 

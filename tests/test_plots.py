@@ -98,7 +98,9 @@ def test_learning_rate_sweep_marks_diverged_rates_and_the_choice():
     np.testing.assert_array_equal(sgd_line.get_xdata(), [0.01, 0.1])  # the diverged η is not on the curve
     crosses = [line for line in ax.get_lines() if line.get_marker() == "x"]
     assert len(crosses) == 1 and crosses[0].get_xdata()[0] == 1.0
-    target = search_learning_rate(problem, lambda lr: SGD(lr), [0.1, 0.3], [1.0, 1.0], 50, target_loss=1e-3, label="SGD")
+    target = search_learning_rate(
+        problem, lambda lr: SGD(lr), [0.1, 0.3], [1.0, 1.0], 50, target_loss=1e-3, label="SGD"
+    )
     assert "steps to reach loss 0.001" in plots.learning_rate_sweep([target]).get_ylabel()
 
 

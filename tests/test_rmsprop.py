@@ -158,11 +158,18 @@ gradients = st.lists(nonzero, min_size=1, max_size=4)
 
 
 @settings(max_examples=60, deadline=None)
-@given(rho=rhos, lr=learning_rates, g=gradients, eps_in_sqrt=st.booleans(), momentum=st.sampled_from([0.0, 0.5, 0.9]),
-       lr_in_momentum=st.booleans())
+@given(
+    rho=rhos,
+    lr=learning_rates,
+    g=gradients,
+    eps_in_sqrt=st.booleans(),
+    momentum=st.sampled_from([0.0, 0.5, 0.9]),
+    lr_in_momentum=st.booleans(),
+)
 def test_first_step_is_lr_over_root_one_minus_rho_times_sign(rho, lr, g, eps_in_sqrt, momentum, lr_in_momentum):
-    opt = RMSprop(lr, rho=rho, epsilon=0.0, epsilon_in_sqrt=eps_in_sqrt, momentum=momentum,
-                  lr_in_momentum=lr_in_momentum)
+    opt = RMSprop(
+        lr, rho=rho, epsilon=0.0, epsilon_in_sqrt=eps_in_sqrt, momentum=momentum, lr_in_momentum=lr_in_momentum
+    )
     (theta,) = run(opt, np.zeros(len(g)), [g])
     np.testing.assert_allclose(theta, -lr / math.sqrt(1 - rho) * np.sign(g), rtol=1e-12)
 
@@ -175,9 +182,15 @@ def test_bias_corrected_first_step_is_lr_times_sign(rho, lr, g):
 
 
 @settings(max_examples=60, deadline=None)
-@given(rho=rhos, lr=learning_rates, eps=st.sampled_from([0.0, 1e-8, 1e-3]), eps_in_sqrt=st.booleans(),
-       bias_correction=st.booleans(), first=nonzero,
-       later=st.lists(st.one_of(st.just(0.0), nonzero), min_size=1, max_size=30))
+@given(
+    rho=rhos,
+    lr=learning_rates,
+    eps=st.sampled_from([0.0, 1e-8, 1e-3]),
+    eps_in_sqrt=st.booleans(),
+    bias_correction=st.booleans(),
+    first=nonzero,
+    later=st.lists(st.one_of(st.just(0.0), nonzero), min_size=1, max_size=30),
+)
 def test_no_step_is_larger_than_lr_over_root_one_minus_rho(rho, lr, eps, eps_in_sqrt, bias_correction, first, later):
     # v_t ≥ (1−ρ)·g_t², so |g_t|/√v_t ≤ 1/√(1−ρ); ε and bias correction only shrink the step.
     opt = RMSprop(lr, rho=rho, epsilon=eps, epsilon_in_sqrt=eps_in_sqrt, bias_correction=bias_correction)
@@ -185,20 +198,26 @@ def test_no_step_is_larger_than_lr_over_root_one_minus_rho(rho, lr, eps, eps_in_
     assert np.max(np.abs(np.diff(trajectory))) <= lr / math.sqrt(1 - rho) * (1 + 1e-12)
 
 
-variants = st.sampled_from([
-    dict(),
-    dict(centered=True),
-    dict(momentum=0.9),
-    dict(momentum=0.9, lr_in_momentum=False),
-    dict(momentum=0.5, nesterov=True),
-    dict(bias_correction=True, momentum=0.5),
-    dict(epsilon_in_sqrt=False, centered=True, momentum=0.9, lr_in_momentum=False),
-])
+variants = st.sampled_from(
+    [
+        dict(),
+        dict(centered=True),
+        dict(momentum=0.9),
+        dict(momentum=0.9, lr_in_momentum=False),
+        dict(momentum=0.5, nesterov=True),
+        dict(bias_correction=True, momentum=0.5),
+        dict(epsilon_in_sqrt=False, centered=True, momentum=0.9, lr_in_momentum=False),
+    ]
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(variant=variants, rho=st.floats(0.1, 0.99), scale=st.floats(1e-3, 1e3),
-       grads=st.lists(st.lists(nonzero, min_size=3, max_size=3), min_size=2, max_size=8))
+@given(
+    variant=variants,
+    rho=st.floats(0.1, 0.99),
+    scale=st.floats(1e-3, 1e3),
+    grads=st.lists(st.lists(nonzero, min_size=3, max_size=3), min_size=2, max_size=8),
+)
 def test_scale_invariance_at_zero_epsilon(variant, rho, scale, grads):
     # Multiplying every gradient by c > 0 multiplies v by c² and m by c: u = g/√v is unchanged.
     opt = RMSprop(0.01, rho=rho, epsilon=0.0, **variant)
@@ -208,8 +227,13 @@ def test_scale_invariance_at_zero_epsilon(variant, rho, scale, grads):
 
 
 @settings(max_examples=40, deadline=None)
-@given(rho=rhos, mu=st.floats(0.0, 0.99), nesterov=st.booleans(), eps=st.sampled_from([1e-8, 1e-3]),
-       grads=st.lists(st.lists(nonzero, min_size=2, max_size=2), min_size=1, max_size=10))
+@given(
+    rho=rhos,
+    mu=st.floats(0.0, 0.99),
+    nesterov=st.booleans(),
+    eps=st.sampled_from([1e-8, 1e-3]),
+    grads=st.lists(st.lists(nonzero, min_size=2, max_size=2), min_size=1, max_size=10),
+)
 def test_lr_inside_or_outside_the_buffer_is_the_same_at_constant_lr(rho, mu, nesterov, eps, grads):
     assume(mu > 0 or not nesterov)
     inside = RMSprop(0.01, rho=rho, epsilon=eps, momentum=mu, nesterov=nesterov, lr_in_momentum=True)
@@ -256,8 +280,11 @@ def test_preset_overrides():
 
 
 def test_unknown_preset_lists_the_valid_names():
-    with pytest.raises(ValueError, match=r"unknown RMSprop preset 'pytorch'; valid presets: keras, torch, tf1, optax, "
-                                         r"graves2013, hinton2012"):
+    with pytest.raises(
+        ValueError,
+        match=r"unknown RMSprop preset 'pytorch'; valid presets: keras, torch, tf1, optax, "
+        r"graves2013, hinton2012",
+    ):
         RMSprop.preset("pytorch")
     assert list(PRESETS) == ["keras", "torch", "tf1", "optax", "graves2013", "hinton2012"]
 
@@ -295,8 +322,10 @@ def test_preset_rejects_unknown_overrides():
         (dict(weight_decay_mode="l2"), r"weight_decay_mode must be one of \('decoupled', 'coupled'\); got 'l2'"),
         (dict(centered=1), r"centered must be True or False; got 1"),
         (dict(epsilon_in_sqrt="yes"), r"epsilon_in_sqrt must be True or False; got 'yes'"),
-        (dict(learning_rate=-0.001),
-         r"learning_rate must be a finite number > 0 or a callable schedule\(step\); got -0.001"),
+        (
+            dict(learning_rate=-0.001),
+            r"learning_rate must be a finite number > 0 or a callable schedule\(step\); got -0.001",
+        ),
     ],
 )
 def test_bad_arguments_are_named(kwargs, message):
@@ -305,8 +334,11 @@ def test_bad_arguments_are_named(kwargs, message):
 
 
 def test_lr_keyword_says_use_learning_rate():
-    with pytest.raises(TypeError, match=r"RMSprop\(\) got an unexpected keyword argument 'lr': use learning_rate= "
-                                        r"instead \(Keras 3 rejects lr= too"):
+    with pytest.raises(
+        TypeError,
+        match=r"RMSprop\(\) got an unexpected keyword argument 'lr': use learning_rate= "
+        r"instead \(Keras 3 rejects lr= too",
+    ):
         RMSprop(lr=0.001)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from rmsprop_ref import SGD, RMSprop
 from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
-from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_learning_rate, stream_updates
+from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_each, search_learning_rate, stream_updates
 
 
 def test_sgd_on_a_quadratic_follows_the_closed_form():
@@ -44,7 +44,7 @@ def test_divergence_is_recorded_not_raised():
     expected_step = int(np.ceil(np.log(1e6 / 2) / np.log(9)))
     assert traj.diverged and traj.diverged_at == expected_step
     assert traj.loss[expected_step] > 1e6 and np.all(np.isfinite(traj.loss[: expected_step + 1]))
-    assert np.all(np.isnan(traj.loss[expected_step + 1:])) and np.all(np.isnan(traj.params[expected_step + 1:]))
+    assert np.all(np.isnan(traj.loss[expected_step + 1 :])) and np.all(np.isnan(traj.params[expected_step + 1 :]))
     assert np.all(np.isnan(traj.update_norm[expected_step:]))
     assert traj.final_loss == traj.loss[expected_step] and traj.last_step == expected_step
     assert traj.params.shape == (101, 2)  # full length, NaN-padded
@@ -97,7 +97,7 @@ def test_per_layer_norms_split_by_layer_slices():
     np.testing.assert_allclose(np.sum(traj.layer_update_norms**2, axis=1), traj.update_norm**2, rtol=1e-12)
     no_layers = minimize(ill_conditioned_quadratic(), SGD(0.1), [1.0, 1.0], 3)
     with pytest.raises(ValueError, match="no layers"):
-        no_layers.layer_grad_norms
+        _ = no_layers.layer_grad_norms
 
 
 def test_trajectory_helpers():
@@ -166,8 +166,9 @@ def test_effective_step_size_of_sgd_is_eta_and_of_rmsprop_is_eta_over_root_v():
 def test_learning_rate_search_picks_the_best_by_final_loss():
     # SGD on ½x² multiplies x by (1 − η): |1 − η| is smallest at η = 1 among these, and η = 3 diverges.
     problem = Quadratic((1.0,))
-    search = search_learning_rate(problem, lambda lr: SGD(lr), [3.0, 0.1, 0.5, 1.0], [1.0], 30,
-                                  label="SGD", divergence_bound=1e6)
+    search = search_learning_rate(
+        problem, lambda lr: SGD(lr), [3.0, 0.1, 0.5, 1.0], [1.0], 30, label="SGD", divergence_bound=1e6
+    )
     np.testing.assert_array_equal(search.learning_rates, [0.1, 0.5, 1.0, 3.0])  # sorted
     assert search.best_learning_rate == 1.0 and search.best.final_loss == 0.0
     np.testing.assert_array_equal(search.diverged, [False, False, False, True])
@@ -209,3 +210,18 @@ def test_stream_updates_matches_a_hand_loop():
         stream_updates(SGD(0.5), np.zeros(3))
     with pytest.raises(ValueError, match="x0"):
         stream_updates(SGD(0.5), grads, x0=[1.0])
+
+
+def test_search_each_is_one_search_per_optimizer_with_its_own_options():
+    problem, x0, grid = ill_conditioned_quadratic(), [-4.0, 1.0], [0.01, 0.1, 0.3]
+    searches = search_each(
+        problem, {"SGD": lambda lr: SGD(lr), "clipped": (lambda lr: SGD(lr), {"clip_norm": 0.5})}, grid, x0, 50
+    )
+    assert list(searches) == ["SGD", "clipped"]
+    alone = search_learning_rate(problem, lambda lr: SGD(lr), grid, x0, 50, label="SGD")
+    np.testing.assert_array_equal(searches["SGD"].scores, alone.scores)
+    clipped = search_learning_rate(problem, lambda lr: SGD(lr), grid, x0, 50, label="clipped", clip_norm=0.5)
+    np.testing.assert_array_equal(searches["clipped"].scores, clipped.scores)
+    assert searches["clipped"].best.label == "clipped"
+    with pytest.raises(ValueError, match="optimizers"):
+        search_each(problem, {}, grid, x0, 50)

@@ -33,8 +33,7 @@ def test_inverse_time_decay_by_hand():
 def test_cosine_decay_by_hand():
     # From η at t = 0 through the midpoint η·(0.9·0.5 + 0.1) to α·η at t = T, and flat after.
     decay = CosineDecay(0.2, decay_steps=100, alpha=0.1)
-    np.testing.assert_allclose([decay(0), decay(50), decay(100), decay(500)], [0.2, 0.2 * 0.55, 0.02, 0.02],
-                               rtol=1e-14)
+    np.testing.assert_allclose([decay(0), decay(50), decay(100), decay(500)], [0.2, 0.2 * 0.55, 0.02, 0.02], rtol=1e-14)
     np.testing.assert_allclose(decay(25), 0.2 * (0.9 * 0.5 * (1 + math.cos(math.pi / 4)) + 0.1), rtol=1e-15)
 
 
@@ -51,19 +50,35 @@ def keras_schedules():
     return keras.optimizers.schedules
 
 
+@pytest.mark.conformance
 @pytest.mark.parametrize(
     "ours, keras_name, kwargs",
     [
-        (ExponentialDecay(0.1, 7, 0.6), "ExponentialDecay",
-         dict(initial_learning_rate=0.1, decay_steps=7, decay_rate=0.6)),
-        (ExponentialDecay(0.1, 7, 0.6, staircase=True), "ExponentialDecay",
-         dict(initial_learning_rate=0.1, decay_steps=7, decay_rate=0.6, staircase=True)),
-        (InverseTimeDecay(0.05, 4, 2.0), "InverseTimeDecay",
-         dict(initial_learning_rate=0.05, decay_steps=4, decay_rate=2.0)),
-        (InverseTimeDecay(0.05, 4, 2.0, staircase=True), "InverseTimeDecay",
-         dict(initial_learning_rate=0.05, decay_steps=4, decay_rate=2.0, staircase=True)),
-        (CosineDecay(0.01, 60, alpha=0.05), "CosineDecay",
-         dict(initial_learning_rate=0.01, decay_steps=60, alpha=0.05)),
+        (
+            ExponentialDecay(0.1, 7, 0.6),
+            "ExponentialDecay",
+            dict(initial_learning_rate=0.1, decay_steps=7, decay_rate=0.6),
+        ),
+        (
+            ExponentialDecay(0.1, 7, 0.6, staircase=True),
+            "ExponentialDecay",
+            dict(initial_learning_rate=0.1, decay_steps=7, decay_rate=0.6, staircase=True),
+        ),
+        (
+            InverseTimeDecay(0.05, 4, 2.0),
+            "InverseTimeDecay",
+            dict(initial_learning_rate=0.05, decay_steps=4, decay_rate=2.0),
+        ),
+        (
+            InverseTimeDecay(0.05, 4, 2.0, staircase=True),
+            "InverseTimeDecay",
+            dict(initial_learning_rate=0.05, decay_steps=4, decay_rate=2.0, staircase=True),
+        ),
+        (
+            CosineDecay(0.01, 60, alpha=0.05),
+            "CosineDecay",
+            dict(initial_learning_rate=0.01, decay_steps=60, alpha=0.05),
+        ),
     ],
 )
 def test_matches_keras_schedule(keras_schedules, ours, keras_name, kwargs):
@@ -95,8 +110,16 @@ def test_bad_arguments_are_named(make, message):
         make()
 
 
-@pytest.mark.parametrize("schedule", [Constant(0.1), ExponentialDecay(0.1, 10, 0.5), InverseTimeDecay(0.1, 10, 0.5),
-                                      CosineDecay(0.1, 10), InverseSqrtDecay(0.1)])
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        Constant(0.1),
+        ExponentialDecay(0.1, 10, 0.5),
+        InverseTimeDecay(0.1, 10, 0.5),
+        CosineDecay(0.1, 10),
+        InverseSqrtDecay(0.1),
+    ],
+)
 @pytest.mark.parametrize("step", [-1, 1.5])
 def test_bad_step(schedule, step):
     with pytest.raises(ValueError, match=rf"step must be a whole number >= 0; got {step}"):

@@ -107,12 +107,15 @@ def site(tmp_path_factory):
 
     (root / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=book/good.html" />')
     write_page(
-        root, "book/good.html", head=mathjax, body=(
+        root,
+        "book/good.html",
+        head=mathjax,
+        body=(
             '<h1 id="top">Good</h1><p>Inline <span class="math notranslate">\\(\\eta/\\sqrt{v}\\)</span>.</p>'
             '<div class="cell_output"><figure><img src="../_images/plot.png"><figcaption>A line.</figcaption></figure></div>'
             '<p lang="ko">기울기 소실과 기울기 폭발</p>'
             '<a href="other.html#section">other</a> <a href="#top">top</a> <a href="https://example.org/">away</a>'
-            '<pre>code may say $$ and \\begin{aligned}</pre>'
+            "<pre>code may say $$ and \\begin{aligned}</pre>"
             '<div class="cell tag_raises-exception"><div class="cell_output">'
             '<div class="output traceback"><pre>ValueError: shown on purpose</pre></div></div></div>'
             # The set-up cell's hidden input may be long; an output that wraps never scrolls.
@@ -123,7 +126,9 @@ def site(tmp_path_factory):
     write_page(root, "book/wide.html", body=f'<div class="cell_input"><pre>print("{"z" * 250}")</pre></div>')
     write_page(root, "book/other.html", body='<h2 id="section">Other</h2><a href="good.html">back</a>')
     write_page(
-        root, "book/broken.html", body=(
+        root,
+        "book/broken.html",
+        body=(
             "<script>notDefinedAnywhere();</script>"
             '<img src="../_images/missing.png">'
             '<a href="nowhere.html">dead</a> <a href="other.html#no-such-id">dead anchor</a>'
@@ -136,12 +141,18 @@ def site(tmp_path_factory):
     write_page(root, "book/untypeset.html", body='<p><span class="math">\\(y^2\\)</span></p>')
     # A notebook page (its .ipynb is in _sources) without launch or download buttons, which
     # shows one of the two figures its cells declare.
-    write_page(root, "book/notebook.html", body=(
-        '<figure id="fig-drawn-too"><img src="../_images/plot.png"><figcaption>Drawn.</figcaption></figure>'
-    ))
+    write_page(
+        root,
+        "book/notebook.html",
+        body=('<figure id="fig-drawn-too"><img src="../_images/plot.png"><figcaption>Drawn.</figcaption></figure>'),
+    )
     (root / "_sources" / "book").mkdir(parents=True)
-    figure_cell = lambda name: {"cell_type": "code", "source": "plt.show()", "outputs": [],
-                                "metadata": {"mystnb": {"figure": {"caption": "c", "name": name}}}}
+    figure_cell = lambda name: {
+        "cell_type": "code",
+        "source": "plt.show()",
+        "outputs": [],
+        "metadata": {"mystnb": {"figure": {"caption": "c", "name": name}}},
+    }
     (root / "_sources" / "book" / "notebook.ipynb").write_text(
         json.dumps({"cells": [figure_cell("fig-drawn_too"), figure_cell("fig-never-drawn")]})
     )
@@ -225,7 +236,7 @@ def test_korean_without_a_hangul_font_is_caught(tmp_path, monkeypatch):
     config = tmp_path / "fonts.conf"
     config.write_text(
         '<?xml version="1.0"?><fontconfig>'
-        f'<dir>{tmp_path / "no-fonts"}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>'
+        f"<dir>{tmp_path / 'no-fonts'}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
     )
     monkeypatch.setenv("FONTCONFIG_FILE", str(config))  # inherited by Chromium
     write_page(tmp_path / "site", "book/ko.html", body="<p>기울기 소실과 기울기 폭발</p>")

@@ -32,7 +32,7 @@ def test_logistic_gradient_matches_finite_differences():
 def test_train_logistic_recovers_the_common_weights():
     data = rare_feature_data(1, n=5000, n_common=5, n_rare=5)
     run = train_logistic(data, SGD(1.0), epochs=5, batch_size=50, seed=0)
-    assert run.common_error < 0.3          # well estimated from ~1500 examples each
+    assert run.common_error < 0.3  # well estimated from ~1500 examples each
     assert run.rare_error > run.common_error  # rare features: ~50 examples each, and slow steps
     with pytest.raises(ValueError, match="epochs"):
         train_logistic(data, SGD(1.0), epochs=0, batch_size=50, seed=0)

@@ -7,15 +7,18 @@ from rmsprop_ref import RMSprop
 from rmsprop_ref.book import stepcost
 
 
-@pytest.mark.parametrize("variant, read, written, operations", [
-    # Counted by hand from RMSprop.leaf_update (Keras conventions, η inside the buffer):
-    # plain: g², ×(1−ρ), ρ·v, +, +ε, √, η·g, ÷, θ −                     = 9
-    # momentum: the same, then μ·b, +, and θ − b replaces nothing new      = 11
-    # centered: plain + (1−ρ)·g, ρ·m, +, m², v − m²                        = 14
-    ("plain", 3, 2, 9),
-    ("momentum", 4, 3, 11),
-    ("centered", 4, 3, 14),
-])
+@pytest.mark.parametrize(
+    "variant, read, written, operations",
+    [
+        # Counted by hand from RMSprop.leaf_update (Keras conventions, η inside the buffer):
+        # plain: g², ×(1−ρ), ρ·v, +, +ε, √, η·g, ÷, θ −                     = 9
+        # momentum: the same, then μ·b, +, and θ − b replaces nothing new      = 11
+        # centered: plain + (1−ρ)·g, ρ·m, +, m², v − m²                        = 14
+        ("plain", 3, 2, 9),
+        ("momentum", 4, 3, 11),
+        ("centered", 4, 3, 14),
+    ],
+)
 def test_step_model_counts(variant, read, written, operations):
     model = stepcost.step_model(variant)
     assert (model.arrays_read, model.arrays_written) == (read, written)
@@ -60,6 +63,7 @@ def test_bound_time_reports_threads():
     assert seconds > 0 and threads in (1, 2)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("implementation", stepcost.IMPLEMENTATIONS)
 @pytest.mark.parametrize("variant", list(stepcost.VARIANTS))
 def test_every_implementation_steps(implementation, variant):
@@ -74,6 +78,7 @@ def test_numpy_implementations_agree_after_some_steps():
     theta, grad = stepcost._problem(5000)
     pure, state = theta.copy(), optimizer.init(theta)
     from rmsprop_ref.inplace import InPlaceRMSprop
+
     fast = InPlaceRMSprop(optimizer)
     fast_state = fast.init(theta)
     for _ in range(3):
@@ -86,7 +91,7 @@ def test_in_place_allocates_far_less_than_the_pure_update():
     n = 200_000
     pure = stepcost.peak_step_memory("pure update", "momentum", n)
     fast = stepcost.peak_step_memory("in-place", "momentum", n)
-    assert pure > 4 * n          # at least one N-sized float32 temporary
+    assert pure > 4 * n  # at least one N-sized float32 temporary
     assert fast < 4 * n / 8
 
 
@@ -98,11 +103,14 @@ def test_measure_and_format_table():
     assert "in-place" in table and "plain" in table
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: stepcost.optimizer_for("nesterov"), "variant"),
-    (lambda: stepcost.make_step("jax", "plain", 10), "implementation"),
-    (lambda: stepcost.peak_step_memory("torch foreach", "plain", 10), "pure update"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: stepcost.optimizer_for("nesterov"), "variant"),
+        (lambda: stepcost.make_step("jax", "plain", 10), "implementation"),
+        (lambda: stepcost.peak_step_memory("torch foreach", "plain", 10), "pure update"),
+    ],
+)
 def test_bad_names_are_rejected(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -110,11 +118,23 @@ def test_bad_names_are_rejected(call, match):
 
 def test_html_tables_and_plot():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    records = [{"n": n, "variant": v, "bytes": 20 * n, "bound_ms": 1.0, "bound_threads": 1,
-                "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS},
-                "best_ms": {name: 1.5 for name in stepcost.IMPLEMENTATIONS}} for n in (10, 100) for v in ("plain", "centered")]
+
+    records = [
+        {
+            "n": n,
+            "variant": v,
+            "bytes": 20 * n,
+            "bound_ms": 1.0,
+            "bound_threads": 1,
+            "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS},
+            "best_ms": {name: 1.5 for name in stepcost.IMPLEMENTATIONS},
+        }
+        for n in (10, 100)
+        for v in ("plain", "centered")
+    ]
     table = stepcost.html_table(records)
     assert table.count("<tr>") == 1 + len(records) and "<td>2 (2.0×)</td>" in table
     assert "<td>1.5 (1.5×)</td>" in stepcost.html_table(records, key="best_ms")

@@ -42,14 +42,17 @@ def test_grid_equals_loop_of_minimize_runs_exactly():
     assert_rows_match_minimize(result, QUADRATIC, X0, 60)
 
 
-@pytest.mark.parametrize("options", [
-    dict(centered=True, momentum=0.9),
-    dict(momentum=0.5, nesterov=True, lr_in_momentum=False),
-    dict(bias_correction=True, epsilon_in_sqrt=False),
-    dict(bias_correction=True, centered=True, momentum=0.3),
-    dict(weight_decay=0.05),
-    dict(weight_decay=0.05, weight_decay_mode="coupled", initial_accumulator=1.0),
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(centered=True, momentum=0.9),
+        dict(momentum=0.5, nesterov=True, lr_in_momentum=False),
+        dict(bias_correction=True, epsilon_in_sqrt=False),
+        dict(bias_correction=True, centered=True, momentum=0.3),
+        dict(weight_decay=0.05),
+        dict(weight_decay=0.05, weight_decay_mode="coupled", initial_accumulator=1.0),
+    ],
+)
 def test_every_option_equals_the_loop(options):
     result = sweep(QUADRATIC, X0, 40, learning_rate=[0.01, 0.2], rho=[0.8, 0.95], epsilon=1e-6, **options)
     assert_rows_match_minimize(result, QUADRATIC, X0, 40, **options)
@@ -67,8 +70,9 @@ def test_divergence_is_recorded_like_minimize():
     # Rosenbrock with large steps blows past the bound; einsum may round the batched loss
     # differently in the last bit, so losses are compared to 1e-12 and parameters exactly.
     problem = Rosenbrock()
-    result = sweep(problem, [-1.5, 2.0], 80, learning_rate=[1e-3, 0.5, 3.0], rho=[0.0, 0.9],
-                   epsilon=1e-7, divergence_bound=1e4)
+    result = sweep(
+        problem, [-1.5, 2.0], 80, learning_rate=[1e-3, 0.5, 3.0], rho=[0.0, 0.9], epsilon=1e-7, divergence_bound=1e4
+    )
     assert result.diverged.any() and not result.diverged.all()
     for i, lr in enumerate(result.learning_rate):
         for j, rho in enumerate(result.rho):
@@ -81,8 +85,9 @@ def test_divergence_is_recorded_like_minimize():
 
 def test_seeds_and_gradient_noise_match_a_hand_written_loop_in_float32():
     sigma, steps = 0.5, 25
-    result = sweep(QUADRATIC, X0, steps, learning_rate=[0.01, 0.1], rho=0.9, seeds=[3, 7],
-                   gradient_noise=sigma, dtype=np.float32)
+    result = sweep(
+        QUADRATIC, X0, steps, learning_rate=[0.01, 0.1], rho=0.9, seeds=[3, 7], gradient_noise=sigma, dtype=np.float32
+    )
     for i, lr in enumerate(result.learning_rate):
         for s, seed in enumerate([3, 7]):
             opt, rng = RMSprop(float(lr)), np.random.default_rng(seed)
@@ -102,7 +107,7 @@ def test_seeds_and_gradient_noise_match_a_hand_written_loop_in_float32():
 def test_first_step_below_and_final_loss():
     result = sweep(QUADRATIC, X0, 200, learning_rate=[1e-4, 0.05], rho=0.9)
     hits = result.first_step_below(1e-2)
-    assert hits[0, 0, 0, 0] == -1          # η = 1e-4 moves about 0.02 in 200 steps: never there
+    assert hits[0, 0, 0, 0] == -1  # η = 1e-4 moves about 0.02 in 200 steps: never there
     k = hits[1, 0, 0, 0]
     assert k > 0 and result.loss[1, 0, 0, 0, k] <= 1e-2 < result.loss[1, 0, 0, 0, k - 1]
     np.testing.assert_array_equal(result.final_loss, result.loss[..., -1])
@@ -115,17 +120,20 @@ def test_twenty_by_twenty_grid_has_one_row_per_setting():
     assert np.isfinite(result.final_loss).all() and not result.diverged.any()
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(learning_rate=[0.1, -1.0]), "learning_rate"),
-    (dict(learning_rate=0.1, rho=[0.9, 1.0]), "rho"),
-    (dict(learning_rate=0.1, epsilon=-1.0), "epsilon"),
-    (dict(learning_rate=0.1, seeds=[1.5]), "seeds"),
-    (dict(learning_rate=0.1, gradient_noise=-1.0), "gradient_noise"),
-    (dict(learning_rate=lambda step: 0.1), "schedules"),
-    (dict(learning_rate=0.1, preset="keras2"), "preset"),
-    (dict(learning_rate=0.1, dtype=np.float16), "dtype"),
-    (dict(learning_rate=[[0.1]]), "learning_rate"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(learning_rate=[0.1, -1.0]), "learning_rate"),
+        (dict(learning_rate=0.1, rho=[0.9, 1.0]), "rho"),
+        (dict(learning_rate=0.1, epsilon=-1.0), "epsilon"),
+        (dict(learning_rate=0.1, seeds=[1.5]), "seeds"),
+        (dict(learning_rate=0.1, gradient_noise=-1.0), "gradient_noise"),
+        (dict(learning_rate=lambda step: 0.1), "schedules"),
+        (dict(learning_rate=0.1, preset="keras2"), "preset"),
+        (dict(learning_rate=0.1, dtype=np.float16), "dtype"),
+        (dict(learning_rate=[[0.1]]), "learning_rate"),
+    ],
+)
 def test_bad_input_names_the_argument(kwargs, match):
     with pytest.raises(ValueError, match=match):
         sweep(QUADRATIC, X0, 5, **kwargs)
@@ -152,4 +160,4 @@ def test_smallest_learning_rate_that_arrives_in_time():
     hits = result.first_step_below(1e-2)[:, 0, 0, 0]
     first = np.flatnonzero(hits >= 0)[0]
     assert 0.018 <= result.learning_rate[first] <= 0.025 and 150 < hits[first] <= 200
-    assert np.all(hits[first:] >= 0)   # every larger η gets there too
+    assert np.all(hits[first:] >= 0)  # every larger η gets there too

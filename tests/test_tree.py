@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
+from rmsprop_ref._checks import check_float_leaves, check_same_structure
 from rmsprop_ref.tree import (
-    check_float_leaves,
-    check_same_structure,
     leaves,
     leaves_with_paths,
     tree_map,
@@ -52,12 +51,18 @@ def test_tree_map_multi_splits_per_leaf_tuples_into_trees():
     [
         ([np.ones(2)], r"grads must be a dict like params; got list"),
         ({"b": np.ones(2)}, r"grads must have the keys of params; missing \['w'\], unexpected \[\]"),
-        ({"b": np.ones(2, np.float32), "w": [np.ones((2, 2), np.float32)]},
-         r"grads\['w'\] must be a sequence of 2 items like params\['w'\]; got list of length 1"),
-        ({"b": np.ones(3, np.float32), "w": nested()["w"]},
-         r"grads\['b'\] has shape \(3,\); it must match params\['b'\], shape \(2,\)"),
-        ({"b": np.ones(2, np.float64), "w": nested()["w"]},
-         r"grads\['b'\] has dtype float64; it must match params\['b'\], dtype float32"),
+        (
+            {"b": np.ones(2, np.float32), "w": [np.ones((2, 2), np.float32)]},
+            r"grads\['w'\] must be a sequence of 2 items like params\['w'\]; got list of length 1",
+        ),
+        (
+            {"b": np.ones(3, np.float32), "w": nested()["w"]},
+            r"grads\['b'\] has shape \(3,\); it must match params\['b'\], shape \(2,\)",
+        ),
+        (
+            {"b": np.ones(2, np.float64), "w": nested()["w"]},
+            r"grads\['b'\] has dtype float64; it must match params\['b'\], dtype float32",
+        ),
     ],
 )
 def test_structure_mismatch_names_the_leaf(other, message):

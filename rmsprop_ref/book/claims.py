@@ -2,7 +2,7 @@ r"""The article's claims about RMSprop, each turned into an experiment with a co
 
 Every claim is judged by a few *checks*: named yes/no questions, each answered from measured
 numbers with a threshold written next to it in the code that computes it. One rule turns
-the checks into a verdict, the same for every claim (:func:`verdict`):
+the checks into a verdict, the same for every claim (:func:`verdict`)::
 
     every check passes   → "holds"
     some checks pass     → "holds in part"
@@ -15,8 +15,8 @@ in the library that turns a verdict fails the chapter instead of contradicting i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -56,6 +56,7 @@ class ClaimResult:
 
     @property
     def verdict(self) -> str:
+        """The claim's verdict from its checks (:func:`verdict`)."""
         return verdict(self.checks)
 
 
@@ -74,12 +75,13 @@ def claims_table(results: list[ClaimResult]) -> str:
 @dataclass(frozen=True)
 class TunedRun:
     learning_rate: float
-    steps_to_target: int | None   # first step with loss ≤ target (None: never within budget)
-    final_loss: float             # inf when the run diverged
+    steps_to_target: int | None  # first step with loss ≤ target (None: never within budget)
+    final_loss: float  # inf when the run diverged
 
 
-def tune_learning_rate(problem: Problem, make_optimizer: Callable[[float], Optimizer], x0, steps: int,
-                       learning_rates, target: float) -> TunedRun:
+def tune_learning_rate(
+    problem: Problem, make_optimizer: Callable[[float], Optimizer], x0, steps: int, learning_rates, target: float
+) -> TunedRun:
     """The best η of a grid: fewest steps to reach ``target``; if none reaches it, lowest final loss."""
     runs = []
     for eta in learning_rates:
@@ -114,8 +116,9 @@ def layer_update_ratio(problem: Problem, optimizer: Optimizer, x0, steps: int) -
 
 def largest_stable_learning_rate(problem: Problem, make_optimizer, x0, steps: int, learning_rates) -> float:
     """The largest η of the grid whose run does not diverge (0.0 if every one diverges)."""
-    stable = [float(eta) for eta in learning_rates
-              if not minimize(problem, make_optimizer(float(eta)), x0, steps).diverged]
+    stable = [
+        float(eta) for eta in learning_rates if not minimize(problem, make_optimizer(float(eta)), x0, steps).diverged
+    ]
     return max(stable, default=0.0)
 
 
@@ -138,19 +141,21 @@ def effective_learning_rates(optimizer: Optimizer, gradients: np.ndarray) -> np.
     return np.array(rates)
 
 
-def burst_gradients(steady: float = 1.0, burst: float = 100.0, burst_start: int = 200, burst_length: int = 10,
-                    total: int = 1000) -> np.ndarray:
+def burst_gradients(
+    steady: float = 1.0, burst: float = 100.0, burst_start: int = 200, burst_length: int = 10, total: int = 1000
+) -> np.ndarray:
     """Gradients of size ``steady`` with ``burst_length`` of size ``burst`` from ``burst_start``."""
     g = np.full(total, float(steady))
-    g[burst_start:burst_start + burst_length] = burst
+    g[burst_start : burst_start + burst_length] = burst
     return g
 
 
 # --------------------------------------------------------------------------- noisy quadratic
 
 
-def noisy_final_loss(problem: Problem, optimizer: Optimizer, x0, steps: int, noise: float, *, runs: int,
-                     seed: int, tail: int = 100) -> float:
+def noisy_final_loss(
+    problem: Problem, optimizer: Optimizer, x0, steps: int, noise: float, *, runs: int, seed: int, tail: int = 100
+) -> float:
     """Mean loss over the last ``tail`` steps and over ``runs`` runs with gradient noise σ.
 
     All runs go together: the parameters are a (runs, dim) array, which every optimizer
@@ -187,16 +192,26 @@ class MnistRun:
         return self.train_accuracy - self.test_accuracy
 
 
-def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int, batch_size: int, seed: int,
-                hidden_units: int = 128, dropout: float = 0.0, blas_threads: int | None = 1) -> MnistRun:
+def train_mnist(
+    optimizer: Optimizer,
+    train: tuple,
+    test: tuple,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    hidden_units: int = 128,
+    dropout: float = 0.0,
+    blas_threads: int | None = 1,
+) -> MnistRun:
     """Train the MLP (784-``hidden_units``-10, float32) from ``mlp.init_params(seed)``.
 
     ``train`` and ``test`` are (images (n, 784) float32 in [0, 1], labels) pairs. Mini-batches
     are reshuffled each epoch with ``seed``. Returns accuracies measured after training.
 
-    ``dropout`` applies inverted dropout to the hidden layer (see :func:`mlp.train_steps`).
+    ``dropout`` applies inverted dropout to the hidden layer (see :func:`rmsprop_ref.mlp.train_steps`).
     ``blas_threads`` caps the BLAS threads while training (None: leave them alone; why one
-    thread is the default: :func:`mlp.blas_thread_limit`).
+    thread is the default: :func:`rmsprop_ref.mlp.blas_thread_limit`).
     """
     check_optimizer(optimizer)
     params = mlp.init_params(seed, sizes=(784, hidden_units, 10))
@@ -206,14 +221,16 @@ def train_mnist(optimizer: Optimizer, train: tuple, test: tuple, *, epochs: int,
     with mlp.blas_thread_limit(blas_threads):
         for _ in range(int(epochs)):
             batches = mlp.batch_slices(len(images), batch_size, rng)
-            params, state, *_ = mlp.train_steps(params, optimizer, state, images, labels, batches,
-                                                dropout=dropout, rng=rng)
+            params, state, *_ = mlp.train_steps(
+                params, optimizer, state, images, labels, batches, dropout=dropout, rng=rng
+            )
         train_loss, train_accuracy = mlp.evaluate(params, *train)
         _, test_accuracy = mlp.evaluate(params, *test)
     return MnistRun(train_accuracy, test_accuracy, train_loss)
 
 
 def mean_and_standard_error(values) -> tuple[float, float]:
+    """The mean of ``values`` and its standard error, s/√n (at least two values)."""
     values = np.asarray(values, dtype=float)
     if values.size < 2:
         raise ValueError(f"need at least two values for a standard error; got {values.size}")
@@ -238,5 +255,5 @@ def clearly_smaller(a, b) -> bool:
 
 
 def default_decay_rates() -> dict[str, float]:
-    """ρ (the article's γ) in each source's defaults, from :data:`rmsprop.PRESETS`."""
+    """ρ (the article's γ) in each source's defaults, from :data:`rmsprop_ref.rmsprop.PRESETS`."""
     return {name: float(preset["settings"]["rho"]) for name, preset in PRESETS.items()}

@@ -1,7 +1,7 @@
 """Run the real frameworks' RMSprop on given gradients, and rmsprop_ref on the same ones.
 
 Each runner drives one framework's own optimizer, imported only when the runner is called
-(``import rmsprop_ref`` stays free of Keras, TensorFlow, PyTorch and JAX):
+(``import rmsprop_ref`` stays free of Keras, TensorFlow, PyTorch and JAX)::
 
     run_keras(params0, grads, **kwargs)   keras.optimizers.RMSprop
         kwargs: learning_rate, rho, momentum, epsilon, centered, weight_decay, ...
@@ -40,16 +40,25 @@ such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import mlp
 from .._checks import check_count, seeded_rng
 
-__all__ = ["run_keras", "run_torch", "run_optax", "run_tf1", "run_reference", "relative_error", "MlpRun",
-           "train_mlp_for_steps"]
+__all__ = [
+    "run_keras",
+    "run_torch",
+    "run_optax",
+    "run_tf1",
+    "run_reference",
+    "relative_error",
+    "MlpRun",
+    "train_mlp_for_steps",
+]
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -70,6 +79,7 @@ GradientSource = Callable[[int, list[np.ndarray]], list[np.ndarray]]
 
 def _gradient_source(grads, single: bool, steps: int | None) -> tuple[GradientSource, int]:
     """A function (step, current leaves) -> gradient leaves, and the number of steps."""
+
     def as_leaves(g):
         return [np.asarray(g)] if single else [np.asarray(x) for x in g]
 
@@ -174,8 +184,9 @@ def run_optax(params0, grads, *, steps: int | None = None, **kwargs):
     params = [jnp.asarray(leaf) for leaf in leaves]
     for i, (p, leaf) in enumerate(zip(params, leaves)):
         if p.dtype != leaf.dtype:
-            raise ValueError(f"params0[{i}] is {leaf.dtype} but JAX made it {p.dtype}; "
-                             "enable jax_enable_x64 for float64")
+            raise ValueError(
+                f"params0[{i}] is {leaf.dtype} but JAX made it {p.dtype}; enable jax_enable_x64 for float64"
+            )
     state = optimizer.init(params)
     history = []
     for step in range(steps):
@@ -272,8 +283,9 @@ class MlpRun:
     test_accuracy: float
 
 
-def train_mlp_for_steps(optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *,
-                        steps: int, batch_size: int, seed: int) -> dict[str, MlpRun]:
+def train_mlp_for_steps(
+    optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *, steps: int, batch_size: int, seed: int
+) -> dict[str, MlpRun]:
     """Train :mod:`rmsprop_ref.mlp` from the same ``params0`` with each optimizer for ``steps`` updates.
 
     Every optimizer sees the same mini-batches in the same order (one permutation drawn

@@ -17,11 +17,13 @@ def build_model(seed: int):
     import keras
 
     keras.utils.set_random_seed(seed)
-    return keras.Sequential([
-        keras.Input(shape=(784,)),
-        keras.layers.Dense(512, activation="relu"),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(512, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def compile_and_fit(model, optimizer, train: tuple, test: tuple, *, epochs: int = 5, batch_size: int = 128) -> dict:
@@ -64,8 +66,15 @@ def plot_histories(histories: dict[str, dict], colors: dict[str, str | None] | N
         epochs = np.arange(1, len(history["loss"]) + 1)
         for ax, key in zip(axes, ("loss", "accuracy")):
             ax.plot(epochs, history[key], color=color, marker="o", markersize=3, label=f"{label}, train")
-            ax.plot(epochs, history[f"val_{key}"], color=color, marker="s", markersize=3, linestyle="--",
-                    label=f"{label}, test")
+            ax.plot(
+                epochs,
+                history[f"val_{key}"],
+                color=color,
+                marker="s",
+                markersize=3,
+                linestyle="--",
+                label=f"{label}, test",
+            )
     axes[0].set(xlabel="epoch", ylabel="cross-entropy (log scale)", yscale="log")
     axes[1].set(xlabel="epoch", ylabel="accuracy")
     for ax in axes:

@@ -1,6 +1,6 @@
 r"""Reddi, Kale & Kumar's online counter-example, and a phase diagram over ρ and its period.
 
-The problem (Reddi et al. 2018, section 3), on the interval [−1, 1]:
+The problem (Reddi et al. 2018, section 3), on the interval [−1, 1]::
 
     f_t(x) = a·x      when t mod P = 1          (one large gradient a per period)
     f_t(x) = −b·x     otherwise                 (P − 1 small gradients −b)
@@ -10,7 +10,7 @@ coefficient is positive the best fixed point is x* = −1 and the worst is +1. T
 instance is a = 1010, b = 10, P = 101 (coefficient 10).
 
 The algorithms play x_t, see g_t = f_t'(x_t) (a constant: the problem is linear) and take a
-projected step with the step size α/√t of the analyses:
+projected step with the step size α/√t of the analyses::
 
     v_t = ρ·v_{t−1} + (1−ρ)·g_t²;   RMSprop: d_t = v_t;   AMSGrad: d_t = max(d_{t−1}, v_t)
     x_{t+1} = Π_[−1,1]( x_t − (α/√t)·g_t / (√d_t + ε) )
@@ -120,16 +120,26 @@ def _projected_path(x0: float, moves: np.ndarray) -> np.ndarray:
     return np.fromiter(path, dtype=float, count=moves.size + 1)
 
 
-def run_projected(problem: PeriodicLinearProblem, rho, amsgrad, *, steps: int, learning_rate: float = 0.5,
-                  epsilon: float = 0.0, x0: float = 0.0, record_every: int = 1) -> OnlineRuns:
+def run_projected(
+    problem: PeriodicLinearProblem,
+    rho,
+    amsgrad,
+    *,
+    steps: int,
+    learning_rate: float = 0.5,
+    epsilon: float = 0.0,
+    x0: float = 0.0,
+    record_every: int = 1,
+) -> OnlineRuns:
     """Projected RMSprop (``amsgrad`` False) or AMSGrad with β₁ = 0 (True), step α/√t.
 
     ``rho`` and ``amsgrad`` broadcast together; each element is one run. The running means
     are computed for all t at once (:func:`mean_square_gradient`); only the projection runs
     step by step. ε is added outside the root, as in the paper's algorithms.
     """
-    rho, amsgrad = np.broadcast_arrays(np.atleast_1d(np.asarray(rho, dtype=float)),
-                                       np.atleast_1d(np.asarray(amsgrad, dtype=bool)))
+    rho, amsgrad = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(rho, dtype=float)), np.atleast_1d(np.asarray(amsgrad, dtype=bool))
+    )
     if rho.ndim != 1 or np.any((rho < 0) | (rho >= 1)):
         raise ValueError(f"rho must be a number or 1-d array of numbers in [0, 1); got {rho}")
     steps = check_count("steps", steps)
@@ -137,14 +147,14 @@ def run_projected(problem: PeriodicLinearProblem, rho, amsgrad, *, steps: int, l
     learning_rate = check_positive("learning_rate", learning_rate)
     t = np.arange(1, int(steps) + 1)
     g = problem.gradient(t).astype(float)
-    best_fixed_loss = -np.abs(np.cumsum(g))   # min over [−1, 1] of x·Σ g
-    recorded = t[record_every - 1::record_every] - 1
+    best_fixed_loss = -np.abs(np.cumsum(g))  # min over [−1, 1] of x·Σ g
+    recorded = t[record_every - 1 :: record_every] - 1
     xs, regrets, finals = [], [], []
     for rho_i, amsgrad_i in zip(rho, amsgrad):
         v = mean_square_gradient(problem, float(rho_i), int(steps))
         denominator = np.maximum.accumulate(v) if amsgrad_i else v
         path = _projected_path(x0, learning_rate / np.sqrt(t) * g / (np.sqrt(denominator) + epsilon))
-        played = path[:-1]                        # x_t, the point played at step t
+        played = path[:-1]  # x_t, the point played at step t
         regret = np.cumsum(g * played) - best_fixed_loss
         xs.append(played[recorded])
         regrets.append(regret[recorded] / t[recorded])
@@ -190,8 +200,9 @@ class PhaseDiagram:
     predicted: np.ndarray
 
 
-def phase_diagram(rhos, periods, *, steps: int, learning_rate: float = 0.5, x0: float = 0.0,
-                  tail: float = 0.1) -> PhaseDiagram:
+def phase_diagram(
+    rhos, periods, *, steps: int, learning_rate: float = 0.5, x0: float = 0.0, tail: float = 0.1
+) -> PhaseDiagram:
     """Run projected RMSprop (ε = 0, step α/√t) on every (ρ, P) cell as one array computation."""
     rhos = np.asarray(rhos, dtype=float)
     periods = np.asarray(periods)

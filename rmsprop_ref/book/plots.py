@@ -10,7 +10,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
-# One colour per optimizer family, used by every chapter so a reader can match curves by eye.
+#: One colour per optimizer family, used by every chapter so a reader can match curves by eye.
 OPTIMIZER_COLORS = {
     "SGD": "#7f7f7f",
     "SGD + momentum": "#2ca02c",
@@ -21,29 +21,31 @@ OPTIMIZER_COLORS = {
     "AMSGrad": "#8c564b",
 }
 
-FULL_WIDTH = (7.0, 4.0)   # one panel across the text column, in inches
+FULL_WIDTH = (7.0, 4.0)  # one panel across the text column, in inches
 DOUBLE_WIDTH = (7.0, 3.2)  # two panels side by side
 
 
 def use_book_style() -> None:
     """Set Matplotlib's defaults for the book: sizes, fonts, grid and a fixed DPI."""
-    mpl.rcParams.update({
-        "figure.figsize": FULL_WIDTH,
-        "figure.dpi": 110,
-        "savefig.dpi": 110,
-        "figure.constrained_layout.use": True,
-        "font.size": 10,
-        "axes.titlesize": 11,
-        "axes.labelsize": 10,
-        "legend.fontsize": 9,
-        "xtick.labelsize": 9,
-        "ytick.labelsize": 9,
-        "axes.grid": True,
-        "grid.alpha": 0.3,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "lines.linewidth": 1.6,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": FULL_WIDTH,
+            "figure.dpi": 110,
+            "savefig.dpi": 110,
+            "figure.constrained_layout.use": True,
+            "font.size": 10,
+            "axes.titlesize": 11,
+            "axes.labelsize": 10,
+            "legend.fontsize": 9,
+            "xtick.labelsize": 9,
+            "ytick.labelsize": 9,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "lines.linewidth": 1.6,
+        }
+    )
 
 
 def color_for(name: str) -> str | None:
@@ -69,9 +71,19 @@ def _divergence_marker(ax, x, y, color) -> None:
     ax.plot([x], [y], marker="x", markersize=9, markeredgewidth=2, color=color, linestyle="none")
 
 
-def contour_with_trajectories(problem, trajectories, *, xlim, ylim, ax=None, levels: int = 20,
-                              resolution: int = 201, xlabel: str = "$\\theta_1$", ylabel: str = "$\\theta_2$",
-                              mark_minimizer: bool = True):
+def contour_with_trajectories(
+    problem,
+    trajectories,
+    *,
+    xlim,
+    ylim,
+    ax=None,
+    levels: int = 20,
+    resolution: int = 201,
+    xlabel: str = "$\\theta_1$",
+    ylabel: str = "$\\theta_2$",
+    mark_minimizer: bool = True,
+):
     """Log-spaced contour lines of a 2-D problem with each trajectory's path drawn on top.
 
     The contour levels are spaced evenly in log(f − f_min), so a narrow valley and a wide
@@ -85,8 +97,15 @@ def contour_with_trajectories(problem, trajectories, *, xlim, ylim, ax=None, lev
     gap = problem.value(np.stack([grid_x, grid_y], axis=-1)) - problem.minimum
     positive = gap[gap > 0]
     low, high = np.log10(positive.min()), np.log10(positive.max())
-    ax.contour(grid_x, grid_y, np.log10(np.maximum(gap, positive.min())), levels=np.linspace(low, high, levels),
-               cmap="Greys_r", linewidths=0.7, alpha=0.8)
+    ax.contour(
+        grid_x,
+        grid_y,
+        np.log10(np.maximum(gap, positive.min())),
+        levels=np.linspace(low, high, levels),
+        cmap="Greys_r",
+        linewidths=0.7,
+        alpha=0.8,
+    )
     for traj in trajectories:
         color = color_for(traj.label)
         path = traj.params[: traj.last_step + 1]
@@ -95,8 +114,15 @@ def contour_with_trajectories(problem, trajectories, *, xlim, ylim, ax=None, lev
         if traj.diverged:
             _divergence_marker(ax, path[-1, 0], path[-1, 1], color)
     if mark_minimizer:
-        ax.plot(*problem.minimizer, marker="*", markersize=13, color="gold", markeredgecolor="black",
-                linestyle="none", label="minimiser")
+        ax.plot(
+            *problem.minimizer,
+            marker="*",
+            markersize=13,
+            color="gold",
+            markeredgecolor="black",
+            linestyle="none",
+            label="minimiser",
+        )
     ax.set(xlim=xlim, ylim=ylim, xlabel=xlabel, ylabel=ylabel)
     ax.legend(loc="best")
     return ax
@@ -176,12 +202,27 @@ def learning_rate_sweep(searches, *, ax=None):
         ax.plot(rates[drawn], values[drawn], marker="o", markersize=4, color=color, label=search.label)
         for mask, level, marker in ((~np.isfinite(values), top, "x"), (values == 0, bottom, "v")):
             if np.any(mask):
-                ax.plot(rates[mask], np.full(mask.sum(), level), marker=marker, linestyle="none",
-                        markersize=8, markeredgewidth=2, color=color)
+                ax.plot(
+                    rates[mask],
+                    np.full(mask.sum(), level),
+                    marker=marker,
+                    linestyle="none",
+                    markersize=8,
+                    markeredgewidth=2,
+                    color=color,
+                )
         best = search.scores[search.best_index]
         if np.isfinite(best):
-            ax.plot(search.best_learning_rate, best if best > 0 else bottom, marker="o", markersize=12,
-                    markerfacecolor="none", markeredgewidth=2, color=color, linestyle="none")
+            ax.plot(
+                search.best_learning_rate,
+                best if best > 0 else bottom,
+                marker="o",
+                markersize=12,
+                markerfacecolor="none",
+                markeredgewidth=2,
+                color=color,
+                linestyle="none",
+            )
     target = searches[0].target_loss if searches else None
     ylabel = "final loss (log scale)" if target is None else f"steps to reach loss {target:g} (log scale)"
     ax.set_xscale("log")

@@ -6,7 +6,7 @@ with probability ``rare_rate``. Labels are drawn from the model itself,
 y ~ Bernoulli(σ(x·w*)), with every true weight of size ``weight_scale`` and a random sign,
 so w* is what a perfect learner would recover.
 
-Loss and gradient (:func:`logistic_loss_and_grad`), for a batch X (B, d), y ∈ {0, 1}:
+Loss and gradient (:func:`logistic_loss_and_grad`), for a batch X (B, d), y ∈ {0, 1}::
 
     loss = mean_i [ log(1 + e^{s_i}) − y_i s_i ],   s = X·w
     ∇loss = Xᵀ(σ(s) − y) / B
@@ -30,14 +30,22 @@ from ..problems import sigmoid
 
 @dataclass(frozen=True)
 class RareFeatureData:
-    features: np.ndarray      # (n, d) of 0.0 / 1.0
-    labels: np.ndarray        # (n,) of 0.0 / 1.0
+    features: np.ndarray  # (n, d) of 0.0 / 1.0
+    labels: np.ndarray  # (n,) of 0.0 / 1.0
     true_weights: np.ndarray  # (d,)
-    rare: np.ndarray          # (d,) bool, True for the rare features
+    rare: np.ndarray  # (d,) bool, True for the rare features
 
 
-def rare_feature_data(seed: int, *, n: int = 20_000, n_common: int = 20, n_rare: int = 20,
-                      common_rate: float = 0.3, rare_rate: float = 0.01, weight_scale: float = 1.0) -> RareFeatureData:
+def rare_feature_data(
+    seed: int,
+    *,
+    n: int = 20_000,
+    n_common: int = 20,
+    n_rare: int = 20,
+    common_rate: float = 0.3,
+    rare_rate: float = 0.01,
+    weight_scale: float = 1.0,
+) -> RareFeatureData:
     """Draw the data set described in the module docstring (deterministic for a seed)."""
     for name, value in (("n", n), ("n_common", n_common), ("n_rare", n_rare)):
         check_count(name, value)
@@ -64,9 +72,9 @@ def logistic_loss_and_grad(weights: np.ndarray, features: np.ndarray, labels: np
 @dataclass(frozen=True)
 class LogisticRun:
     weights: np.ndarray
-    loss: float                 # mean loss on the whole data set at the end
-    rare_error: float           # RMS of (w − w*) over the rare features
-    common_error: float         # RMS of (w − w*) over the common features
+    loss: float  # mean loss on the whole data set at the end
+    rare_error: float  # RMS of (w − w*) over the rare features
+    common_error: float  # RMS of (w − w*) over the common features
 
 
 def train_logistic(data: RareFeatureData, optimizer, *, epochs: int, batch_size: int, seed: int) -> LogisticRun:
@@ -81,10 +89,11 @@ def train_logistic(data: RareFeatureData, optimizer, *, epochs: int, batch_size:
     for _ in range(int(epochs)):
         order = rng.permutation(n)
         for start in range(0, n, int(batch_size)):
-            index = order[start:start + int(batch_size)]
+            index = order[start : start + int(batch_size)]
             _, grad = logistic_loss_and_grad(weights, data.features[index], data.labels[index])
             weights, state = optimizer.update(weights, grad, state)
     loss, _ = logistic_loss_and_grad(weights, data.features, data.labels)
     error = weights - data.true_weights
-    return LogisticRun(weights, loss, float(np.sqrt(np.mean(error[data.rare] ** 2))),
-                       float(np.sqrt(np.mean(error[~data.rare] ** 2))))
+    return LogisticRun(
+        weights, loss, float(np.sqrt(np.mean(error[data.rare] ** 2))), float(np.sqrt(np.mean(error[~data.rare] ** 2)))
+    )

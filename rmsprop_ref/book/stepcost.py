@@ -18,12 +18,12 @@ from __future__ import annotations
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from ..inplace import InPlaceRMSprop, shared_thread_pool, rmsprop_step_, step_coefficients
+from ..inplace import InPlaceRMSprop, rmsprop_step_, shared_thread_pool, step_coefficients
 from ..rmsprop import RMSprop
 
 VARIANTS: dict[str, dict] = {
@@ -100,11 +100,15 @@ def step_model(variant: str | RMSprop, itemsize: int = 4) -> StepModel:
     _Counting.log = []
     rmsprop_step_(optimizer, step_coefficients(optimizer, 0), theta, g, v, m, b, t, u, w)
     log = _Counting.log
-    state_arrays = 3 + (m is not None) + (b is not None)      # θ, g, v (+ m) (+ b)
-    read, written = state_arrays, state_arrays - 1            # everything but g is written back
+    state_arrays = 3 + (m is not None) + (b is not None)  # θ, g, v (+ m) (+ b)
+    read, written = state_arrays, state_arrays - 1  # everything but g is written back
     return StepModel(
-        variant=variant, arrays_read=read, arrays_written=written, bytes=(read + written) * itemsize,
-        operations=len(log), sqrt_and_divide=sum(name in ("sqrt", "divide") for name, _ in log),
+        variant=variant,
+        arrays_read=read,
+        arrays_written=written,
+        bytes=(read + written) * itemsize,
+        operations=len(log),
+        sqrt_and_divide=sum(name in ("sqrt", "divide") for name, _ in log),
         unfused_bytes=sum(operands + 1 for _, operands in log) * itemsize,
     )
 
@@ -119,7 +123,7 @@ def median_time(step: Callable[[], object], repeats: int, warmup: int = 3) -> fl
 
 def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]:
     """(seconds, threads): the faster of np.copyto on one thread and split over two threads."""
-    count = max(1, n_bytes // 8)                 # copying M float32 moves 8M bytes
+    count = max(1, n_bytes // 8)  # copying M float32 moves 8M bytes
     source = np.ones(count, dtype=np.float32)
     target = np.zeros_like(source)
     half = count // 2
@@ -149,6 +153,7 @@ def make_step(implementation: str, variant: str, n: int) -> Callable[[], object]
 
         def step():
             box[0], box[1] = optimizer.update(box[0], grad, box[1])
+
         return step
     if implementation == "in-place":
         fast = InPlaceRMSprop(optimizer)
@@ -156,32 +161,48 @@ def make_step(implementation: str, variant: str, n: int) -> Callable[[], object]
 
         def step():
             box[0] = fast.update_(theta, grad, box[0])
+
         return step
     if implementation == "torch foreach":
         import torch
+
         parameter = torch.nn.Parameter(torch.from_numpy(theta))
         parameter.grad = torch.from_numpy(grad)
-        torch_opt = torch.optim.RMSprop([parameter], lr=LEARNING_RATE, alpha=RHO, eps=EPSILON, foreach=True,
-                                        momentum=options.get("momentum", 0.0), centered=options.get("centered", False))
+        torch_opt = torch.optim.RMSprop(
+            [parameter],
+            lr=LEARNING_RATE,
+            alpha=RHO,
+            eps=EPSILON,
+            foreach=True,
+            momentum=options.get("momentum", 0.0),
+            centered=options.get("centered", False),
+        )
         return torch_opt.step
     if implementation in ("keras eager", "keras tf.function"):
         import keras
         import tensorflow as tf
+
         variable = keras.Variable(theta)
         gradient = tf.constant(grad)
-        keras_opt = keras.optimizers.RMSprop(LEARNING_RATE, rho=RHO, epsilon=EPSILON,
-                                             momentum=options.get("momentum", 0.0), centered=options.get("centered", False))
+        keras_opt = keras.optimizers.RMSprop(
+            LEARNING_RATE,
+            rho=RHO,
+            epsilon=EPSILON,
+            momentum=options.get("momentum", 0.0),
+            centered=options.get("centered", False),
+        )
         keras_opt.build([variable])
 
         def step():
             keras_opt.apply([gradient], [variable])
+
         return step if implementation == "keras eager" else tf.function(step)
     raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}; got {implementation!r}")
 
 
 def repeats_for(n: int, budget_seconds: float = 0.3, minimum: int = 5, maximum: int = 50) -> int:
     """Enough repeats for a stable median at size n, within a rough time budget per cell."""
-    guess = budget_seconds / max(n * 2e-9, 1e-5)   # assume ~2 ns per parameter per step
+    guess = budget_seconds / max(n * 2e-9, 1e-5)  # assume ~2 ns per parameter per step
     return int(min(maximum, max(minimum, guess)))
 
 
@@ -196,8 +217,9 @@ def _timings(step: Callable[[], object], repeats: int, warmup: int) -> list[floa
     return times
 
 
-def measure(sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *, repeats: int | None = None,
-            warmup: int = 3) -> list[dict]:
+def measure(
+    sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *, repeats: int | None = None, warmup: int = 3
+) -> list[dict]:
     """Time every implementation, variant and size; one record per (size, variant).
 
     Each implementation runs its repeats back to back (after ``warmup`` untimed steps):
@@ -217,8 +239,18 @@ def measure(sizes, variants=tuple(VARIANTS), implementations=IMPLEMENTATIONS, *,
                 times = _timings(make_step(implementation, variant, n), reps, warmup)
                 medians[implementation] = 1e3 * statistics.median(times)
                 fastest[implementation] = 1e3 * min(times)
-            records.append({"n": int(n), "variant": variant, "bytes": int(n_bytes), "repeats": reps,
-                            "bound_ms": 1e3 * bound, "bound_threads": threads, "ms": medians, "best_ms": fastest})
+            records.append(
+                {
+                    "n": int(n),
+                    "variant": variant,
+                    "bytes": int(n_bytes),
+                    "repeats": reps,
+                    "bound_ms": 1e3 * bound,
+                    "bound_threads": threads,
+                    "ms": medians,
+                    "best_ms": fastest,
+                }
+            )
     return records
 
 
@@ -254,8 +286,11 @@ def format_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str 
     head = f"{'N':>10} {'variant':>9} {'bound ms':>9} " + " ".join(f"{name:>22}" for name in implementations)
     lines = [head, "-" * len(head)]
     for r in records:
-        cells = " ".join(f"{r[key][name]:>12.3f} ({r[key][name] / r['bound_ms']:5.2f}×)" for name in implementations
-                         if name in r[key])
+        cells = " ".join(
+            f"{r[key][name]:>12.3f} ({r[key][name] / r['bound_ms']:5.2f}×)"
+            for name in implementations
+            if name in r[key]
+        )
         lines.append(f"{r['n']:>10.0e} {r['variant']:>9} {r['bound_ms']:>9.3f} {cells}")
     return "\n".join(lines)
 
@@ -271,18 +306,37 @@ def html_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str = 
 
     ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats.
     """
-    rows = [[f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.3g}"]
-            + [f"{r[key][name]:.3g} ({r[key][name] / r['bound_ms']:.1f}×)" for name in implementations]
-            for r in records]
+    rows = [
+        [f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.3g}"]
+        + [f"{r[key][name]:.3g} ({r[key][name] / r['bound_ms']:.1f}×)" for name in implementations]
+        for r in records
+    ]
     return _html(["N", "variant", "bound (ms)", *implementations], rows)
 
 
 def model_table(models: list[StepModel]) -> str:
     """The per-parameter model of each variant as an HTML table."""
-    header = ["variant", "arrays read", "arrays written", "bytes", "operations (of them √ and ÷)",
-              "operations per byte", "bytes if every operation streams from memory"]
-    rows = [[m.variant, m.arrays_read, m.arrays_written, m.bytes, f"{m.operations} ({m.sqrt_and_divide})",
-             f"{m.intensity:.2f}", m.unfused_bytes] for m in models]
+    header = [
+        "variant",
+        "arrays read",
+        "arrays written",
+        "bytes",
+        "operations (of them √ and ÷)",
+        "operations per byte",
+        "bytes if every operation streams from memory",
+    ]
+    rows = [
+        [
+            m.variant,
+            m.arrays_read,
+            m.arrays_written,
+            m.bytes,
+            f"{m.operations} ({m.sqrt_and_divide})",
+            f"{m.intensity:.2f}",
+            m.unfused_bytes,
+        ]
+        for m in models
+    ]
     return _html(header, rows)
 
 
@@ -312,5 +366,20 @@ def plot_times(records: list[dict], axes, implementations=IMPLEMENTATIONS, key: 
     axes[0].set_ylabel("time per step (ms, log scale)")
 
 
-__all__ = ["html_table", "model_table", "plot_times", "VARIANTS", "IMPLEMENTATIONS", "StepModel", "step_model", "optimizer_for", "median_time", "bound_time",
-           "make_step", "measure", "peak_step_memory", "format_table", "repeats_for"]
+__all__ = [
+    "html_table",
+    "model_table",
+    "plot_times",
+    "VARIANTS",
+    "IMPLEMENTATIONS",
+    "StepModel",
+    "step_model",
+    "optimizer_for",
+    "median_time",
+    "bound_time",
+    "make_step",
+    "measure",
+    "peak_step_memory",
+    "format_table",
+    "repeats_for",
+]
