@@ -30,6 +30,7 @@ import numpy as np
 
 from . import _checks
 from ._checks import check_count, check_fraction, check_optimizer, seeded_rng
+from .run import steps_in_learning_rates
 
 LAYERS = ("hidden", "output")
 SIZES = (784, 512, 10)
@@ -346,14 +347,15 @@ PARAMETER_NAMES = {
 
 
 def effective_step_sizes(before: dict, after: dict, learning_rate: float) -> dict[str, np.ndarray]:
-    """|Δθ| / η for every parameter, one flat float64 array per parameter array, in Keras's order.
+    """``|Δθ| / η`` for every parameter, one flat float64 array per parameter array, in Keras's order.
 
-    For SGD this is |g|; for RMSprop without momentum it is |g| / √(v + ε), at most
+    For SGD this is ``|g|``; for RMSprop without momentum it is ``|g| / √(v + ε)``, at most
     1/√(1 − ρ) when v starts at 0, whatever the scale of the gradient.
     """
-    if not learning_rate > 0:
-        raise ValueError(f"learning_rate must be > 0; got {learning_rate!r}")
     return {
-        name: np.abs(after[layer][part].astype(np.float64) - before[layer][part]).ravel() / learning_rate
+        name: steps_in_learning_rates(
+            [before[layer][part].astype(np.float64).ravel(), after[layer][part].astype(np.float64).ravel()],
+            learning_rate,
+        )[0]
         for (layer, part), name in PARAMETER_NAMES.items()
     }

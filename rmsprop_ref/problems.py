@@ -12,18 +12,18 @@ Every problem is a small frozen object with
 
 The problems, and what each is for in the book:
 
-========================  ====================================================================
-``Quadratic``             ½ xᵀHx with given curvatures, optionally rotated: per-coordinate
-                          scaling helps on the axis-aligned one and not on the rotated one
-``Rosenbrock``, ``Beale`` classic 2-D test functions for "every optimizer on one contour plot"
-``SaturatedUnit``         one sigmoid unit started deep in saturation: a tiny gradient on a plateau
-``SigmoidChain``          L sigmoid layers in a row: the first layers' gradients shrink
-                          geometrically with depth (vanishing gradients)
-``RecurrentCliff``        h_t = w·σ(h_{t−1}) + b unrolled T steps (Pascanu, Mikolov & Bengio 2013):
-                          a loss surface with a cliff where the gradient explodes
-``LinearChain``           y = w_L ⋯ w_1 · u with weights above 1: gradients grow geometrically
-                          with depth (exploding gradients)
-========================  ====================================================================
+==========================  ==================================================================
+``Quadratic``               ½ xᵀHx with given curvatures, optionally rotated: per-coordinate
+                            scaling helps on the axis-aligned one and not on the rotated one
+``Rosenbrock``, ``Beale``   classic 2-D test functions for "every optimizer on one contour plot"
+``SaturatedUnit``           one sigmoid unit started deep in saturation: a tiny gradient on a plateau
+``SigmoidChain``            L sigmoid layers in a row: the first layers' gradients shrink
+                            geometrically with depth (vanishing gradients)
+``RecurrentCliff``          h_t = w·σ(h_{t−1}) + b unrolled T steps (Pascanu, Mikolov & Bengio 2013):
+                            a loss surface with a cliff where the gradient explodes
+``LinearChain``             y = w_L ⋯ w_1 · u with weights above 1: gradients grow geometrically
+                            with depth (exploding gradients)
+==========================  ==================================================================
 
 Problems whose zero-loss set is larger than a point (the chains, the cliff, the unit) are
 built from a *teacher*: the targets are the model's outputs at the teacher's parameters, so
@@ -309,7 +309,7 @@ class SigmoidChain(Problem):
     h₀ = u (each input), zₗ = wₗ·hₗ₋₁ + bₗ, hₗ = σ(zₗ); loss = mean_j ½(h_L(uⱼ) − yⱼ)², with
     yⱼ the teacher's output. Parameters x = (w₁, b₁, w₂, b₂, …, w_L, b_L); layer l owns
     ``x[2(l−1) : 2l]``. By the chain rule ∂f/∂zₗ = ∂f/∂zₗ₊₁ · wₗ₊₁·σ′(zₗ), and σ′ ≤ ¼, so
-    with |w| ≲ 1 the gradient of layer l shrinks like (|w|/4)^(L−l): the first layers'
+    with ``|w| ≲ 1`` the gradient of layer l shrinks like ``(|w|/4)^(L−l)``: the first layers'
     gradients vanish.
 
     The teacher has every layer at (w, b) = (``teacher_weight``, ``teacher_bias``). The

@@ -43,17 +43,19 @@ def clip_by_norm(grad, max_norm: float) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """What one run did, step by step. Index k is the state after k updates.
+    """What one run did, step by step. Index k is the state after k updates::
 
-    params       (steps+1, dim)  θ_0 … θ_steps
-    loss         (steps+1,)      f(θ_k)
-    grads        (steps+1, dim)  ∇f(θ_k) (before any clipping)
-    grad_norm    (steps+1,)      ‖∇f(θ_k)‖
-    update_norm  (steps,)        ‖θ_{k+1} − θ_k‖, the size of update k
-    diverged_at  int or None     the first k whose loss or gradient was not finite or whose
-                                 loss exceeded the bound; entries after k are NaN (θ_k and
-                                 f(θ_k) themselves are kept, however large)
-    layer_slices                 the problem's split of θ into layers (or None)
+        params       (steps+1, dim)  θ_0 … θ_steps
+        loss         (steps+1,)      f(θ_k)
+        grads        (steps+1, dim)  ∇f(θ_k) (before any clipping)
+        grad_norm    (steps+1,)      ‖∇f(θ_k)‖
+        update_norm  (steps,)        ‖θ_{k+1} − θ_k‖, the size of update k
+        diverged_at  int or None     the first k whose loss or gradient was not finite or whose
+                                     loss exceeded the bound; entries after k are NaN (θ_k and
+                                     f(θ_k) themselves are kept, however large)
+        layer_slices                 the problem's split of θ into layers (or None)
+
+    :func:`minimize` makes one; the arrays are read-only.
     """
 
     params: np.ndarray
@@ -107,15 +109,9 @@ class Trajectory:
 
     @property
     def effective_step_size(self) -> np.ndarray:
-        """|θ_{k+1,i} − θ_{k,i}| / |g_{k,i}| per update and coordinate, shape (steps, dim).
-
-        For SGD this is η; for RMSprop without momentum it is η/√(v_{k+1,i} + ε) (or
-        η/(√v + ε)), the per-coordinate learning rate the optimizer actually used. NaN where
-        the gradient is 0. With momentum or clipping it mixes in the buffer or the clip factor.
-        """
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.abs(np.diff(self.params, axis=0)) / np.abs(self.grads[:-1])
-        return np.where(self.grads[:-1] != 0, ratio, np.nan)
+        """``|θ_{k+1,i} − θ_{k,i}| / |g_{k,i}|`` per update and coordinate, shape (steps, dim)
+        (:func:`effective_learning_rate` of this run's updates and gradients)."""
+        return effective_learning_rate(np.diff(self.params, axis=0), self.grads[:-1])
 
     def _per_layer(self, rows: np.ndarray) -> np.ndarray:
         if self.layer_slices is None:
@@ -131,6 +127,33 @@ class Trajectory:
     def layer_update_norms(self) -> np.ndarray:
         """‖θ_{k+1} − θ_k‖ restricted to each layer, shape (steps, n_layers)."""
         return self._per_layer(np.diff(self.params, axis=0))
+
+
+# --------------------------------------------------------------------------- sizes of steps
+
+
+def effective_learning_rate(updates, grads) -> np.ndarray:
+    """``|Δθ| / |g|`` element by element: the learning rate a step actually used, per coordinate.
+
+    For SGD this is η; for RMSprop without momentum it is η/√(v + ε) (or η/(√v + ε)) with
+    the v after the step. NaN where the gradient is 0. With momentum or clipping it mixes in
+    the buffer or the clip factor.
+    """
+    updates, grads = np.asarray(updates), np.asarray(grads)
+    if updates.shape != grads.shape:
+        raise ValueError(f"updates and grads must have one shape; got {updates.shape} and {grads.shape}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.abs(updates) / np.abs(grads)
+    return np.where(grads != 0, ratio, np.nan)
+
+
+def steps_in_learning_rates(path, learning_rate: float) -> np.ndarray:
+    """``|θ_{k+1} − θ_k| / η`` along a path of points (axis 0: θ_0, θ_1, ...): each step's length
+    per coordinate in units of the learning rate (RMSprop's first step from v = 0 is
+    1/√(1 − ρ) of them, whatever the gradient's scale)."""
+    learning_rate = check_positive("learning_rate", learning_rate)
+    path = float_array("path", path, "an array of points, one per row")
+    return np.abs(np.diff(path, axis=0)) / learning_rate
 
 
 def record_arrays(name: str, value: int, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
@@ -375,5 +398,7 @@ __all__ = [
     "LearningRateSearch",
     "search_learning_rate",
     "search_each",
+    "effective_learning_rate",
+    "steps_in_learning_rates",
     "stream_updates",
 ]

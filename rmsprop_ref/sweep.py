@@ -1,4 +1,4 @@
-"""Many RMSprop runs on a toy problem as ONE batched array computation.
+"""Many RMSprop runs on a toy problem as ONE batched array computation::
 
     from rmsprop_ref.problems import ill_conditioned_quadratic
     from rmsprop_ref.sweep import sweep
@@ -44,14 +44,16 @@ from .run import record_arrays
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """What every run of a sweep did. ``G`` below is the grid shape (n_η, n_ρ, n_ε, n_seeds).
+    """What every run of a sweep did. ``G`` below is the grid shape (n_η, n_ρ, n_ε, n_seeds)::
 
-    learning_rate, rho, epsilon, seeds   the values along each axis (1-D arrays)
-    loss          G + (steps+1,)  f(x_k) for k = 0 … steps; NaN after a divergence
-    final_params  G + (dim,)      x at the last recorded step (``diverged_at`` or ``steps``)
-    diverged_at   G, int          the first step k whose loss or gradient was not finite or
-                                  whose loss exceeded the bound; -1 for runs that never diverged
-    optimizer     the RMSprop of the first setting (its options are shared by all settings)
+        learning_rate, rho, epsilon, seeds   the values along each axis (1-D arrays)
+        loss          G + (steps+1,)  f(x_k) for k = 0 … steps; NaN after a divergence
+        final_params  G + (dim,)      x at the last recorded step (``diverged_at`` or ``steps``)
+        diverged_at   G, int          the first step k whose loss or gradient was not finite or
+                                      whose loss exceeded the bound; -1 for runs that never diverged
+        optimizer     the RMSprop of the first setting (its options are shared by all settings)
+
+    :func:`sweep` makes one; the arrays are read-only.
     """
 
     learning_rate: np.ndarray

@@ -5,7 +5,10 @@ re-executes a chapter only when the chapter's code cells change. A chapter's num
 depend on `rmsprop_ref` and on the pinned packages, which the cache does not see: after a
 change to the library, a cached page would show the old library's figures. So before each
 build this script hashes the library's sources, the requirements and the book configuration,
-and deletes the cache when the hash differs from the one stored beside it.
+and deletes the cache when the hash differs from the one stored beside it. It deletes Sphinx's
+saved environment (`_build/.doctrees`) with it: Sphinx re-reads only the pages whose source
+changed, so without this an unchanged chapter would keep its old executed outputs and never
+reach the (now empty) execution cache.
 
     python scripts/book_cache.py [BUILD_DIR]     (default: _build)
 
@@ -33,12 +36,15 @@ def inputs_hash(root: Path = ROOT) -> str:
 
 
 def refresh(build_dir: Path, root: Path = ROOT) -> bool:
-    """Delete ``build_dir/.jupyter_cache`` if the inputs changed; return whether it was deleted."""
-    cache, stamp = build_dir / ".jupyter_cache", build_dir / ".jupyter_cache.inputs"
+    """Delete the execution cache and Sphinx's environment in ``build_dir`` if the inputs
+    changed since they were made; return whether anything was deleted."""
+    saved = [build_dir / ".jupyter_cache", build_dir / ".doctrees"]
+    stamp = build_dir / ".jupyter_cache.inputs"
     current = inputs_hash(root)
-    stale = cache.exists() and (not stamp.exists() or stamp.read_text().strip() != current)
+    stale = any(path.exists() for path in saved) and (not stamp.exists() or stamp.read_text().strip() != current)
     if stale:
-        shutil.rmtree(cache)
+        for path in saved:
+            shutil.rmtree(path, ignore_errors=True)
     build_dir.mkdir(parents=True, exist_ok=True)
     stamp.write_text(current + "\n")
     return stale
@@ -49,5 +55,5 @@ if __name__ == "__main__":
     if refresh(build):
         print(
             f"book_cache: rmsprop_ref, the requirements or the configuration changed; "
-            f"every chapter will be executed again ({build / '.jupyter_cache'} removed)"
+            f"every chapter will be executed again ({build / '.jupyter_cache'} and {build / '.doctrees'} removed)"
         )

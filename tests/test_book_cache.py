@@ -43,3 +43,21 @@ def test_a_cache_without_a_stamp_is_not_trusted(tmp_path):
 def test_the_hash_covers_the_library_and_the_pins():
     assert any(p.startswith("rmsprop_ref/") for p in book_cache.INPUTS)
     assert "requirements*.txt" in book_cache.INPUTS
+
+
+def test_sphinx_environment_goes_with_the_cache(tmp_path):
+    # Sphinx re-reads only changed sources: a kept .doctrees would keep every unchanged
+    # chapter's old outputs even though the execution cache is gone.
+    make_tree(tmp_path)
+    build = tmp_path / "_build"
+    book_cache.refresh(build, tmp_path)
+    (build / ".jupyter_cache").mkdir()
+    (build / ".doctrees").mkdir()
+    assert not book_cache.refresh(build, tmp_path) and (build / ".doctrees").exists()
+    (tmp_path / "rmsprop_ref" / "rmsprop.py").write_text("x = 2\n")
+    assert book_cache.refresh(build, tmp_path)
+    assert not (build / ".doctrees").exists() and not (build / ".jupyter_cache").exists()
+    # An environment left by a build whose cache is already gone is not trusted either.
+    (build / ".doctrees").mkdir()
+    (tmp_path / "rmsprop_ref" / "rmsprop.py").write_text("x = 3\n")
+    assert book_cache.refresh(build, tmp_path) and not (build / ".doctrees").exists()

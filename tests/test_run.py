@@ -5,7 +5,16 @@ import pytest
 
 from rmsprop_ref import SGD, RMSprop
 from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
-from rmsprop_ref.run import Trajectory, clip_by_norm, minimize, search_each, search_learning_rate, stream_updates
+from rmsprop_ref.run import (
+    Trajectory,
+    clip_by_norm,
+    effective_learning_rate,
+    minimize,
+    search_each,
+    search_learning_rate,
+    steps_in_learning_rates,
+    stream_updates,
+)
 
 
 def test_sgd_on_a_quadratic_follows_the_closed_form():
@@ -225,3 +234,28 @@ def test_search_each_is_one_search_per_optimizer_with_its_own_options():
     assert searches["clipped"].best.label == "clipped"
     with pytest.raises(ValueError, match="optimizers"):
         search_each(problem, {}, grid, x0, 50)
+
+
+def test_effective_learning_rate_is_the_step_over_the_gradient_with_nan_where_g_is_zero():
+    rates = effective_learning_rate([[0.5, -0.2, 0.0]], [[-1.0, 0.4, 0.0]])
+    np.testing.assert_array_equal(rates[0, :2], [0.5, 0.5])
+    assert np.isnan(rates[0, 2])
+    # RMSprop from v = 0, rho = 0.9, eps = 0, g = 3: v = 0.1 g^2 then 0.19 g^2, so |step| / |g| = eta / (3 sqrt(v / g^2)).
+    grads = np.array([[3.0], [3.0]])
+    updates, _ = stream_updates(RMSprop(0.01, rho=0.9, epsilon=0.0), grads)
+    np.testing.assert_allclose(effective_learning_rate(updates, grads)[:, 0], 0.01 / (3 * np.sqrt([0.1, 0.19])))
+    with pytest.raises(ValueError, match="one shape"):
+        effective_learning_rate([[1.0, 2.0]], [[1.0]])
+
+
+def test_steps_in_learning_rates_measures_each_step_in_units_of_eta():
+    path = [[0.0, 1.0], [0.02, 0.99], [0.02, 1.02]]
+    np.testing.assert_allclose(steps_in_learning_rates(path, 0.01), [[2.0, 1.0], [0.0, 3.0]])
+    # RMSprop's first step from v = 0 is 1/sqrt(1 - rho) learning rates, whatever the gradient's scale.
+    for scale in (1e-6, 1.0, 1e6):
+        run = minimize(Quadratic([scale]), RMSprop(0.01, rho=0.99, epsilon=0.0), [1.0], 1)
+        np.testing.assert_allclose(steps_in_learning_rates(run.params, 0.01)[0], [10.0], rtol=1e-12)
+    with pytest.raises(ValueError, match="learning_rate"):
+        steps_in_learning_rates(path, 0.0)
+    with pytest.raises(ValueError, match="path"):
+        steps_in_learning_rates("abc", 0.01)

@@ -22,10 +22,10 @@ import numpy as np
 
 from .. import mlp
 from .._checks import check_optimizer, seeded_rng
-from ..optimizers import Adagrad, Optimizer
+from ..optimizers import Optimizer
 from ..problems import Problem
 from ..rmsprop import PRESETS
-from ..run import minimize
+from ..run import effective_learning_rate, minimize, stream_updates
 
 HOLDS, IN_PART, DOES_NOT_HOLD = "holds", "holds in part", "does not hold"
 
@@ -126,19 +126,16 @@ def largest_stable_learning_rate(problem: Problem, make_optimizer, x0, steps: in
 
 
 def effective_learning_rates(optimizer: Optimizer, gradients: np.ndarray) -> np.ndarray:
-    """η/√(v_t + ε) (RMSprop) or η/√(G_t + ε) (Adagrad) after each gradient of a 1-D sequence.
+    """The learning rate each step of ``optimizer`` used on a 1-D sequence of gradients.
 
+    That is ``|Δθ_t| / |g_t|`` (:func:`rmsprop_ref.run.effective_learning_rate`): η/√(v_t + ε)
+    for RMSprop, η/√(G_t + ε) for Adagrad (ε inside the root; η/(√v_t + ε) with ε outside).
     The optimizer only sees the gradients (the parameter is a dummy), so the sequence can be
     anything, e.g. steady gradients with a burst of large ones.
     """
-    theta = np.zeros(1)
-    state = optimizer.init(theta)
-    rates = []
-    for g in np.asarray(gradients, dtype=float):
-        theta, state = optimizer.update(theta, np.array([g]), state)
-        accumulator = state.accumulator if isinstance(optimizer, Adagrad) else state.mean_square
-        rates.append(optimizer.learning_rate_at(0) / np.sqrt(accumulator[0] + optimizer.epsilon))
-    return np.array(rates)
+    grads = np.asarray(gradients, dtype=float).reshape(-1, 1)
+    updates, _ = stream_updates(optimizer, grads)
+    return effective_learning_rate(updates, grads)[:, 0]
 
 
 def burst_gradients(

@@ -250,8 +250,8 @@ def run_reference(optimizer, params0, grads, *, steps: int | None = None):
 def relative_error(actual, expected) -> float:
     """How far two runs are apart, relative to the size of the parameters.
 
-    For each leaf: the largest |actual − expected| over every step and coordinate, divided
-    by the largest |expected| of that leaf; the result is the worst leaf. Relative to the
+    For each leaf: the largest ``|actual − expected|`` over every step and coordinate, divided
+    by the largest ``|expected|`` of that leaf; the result is the worst leaf. Relative to the
     leaf's scale rather than coordinate by coordinate, because a coordinate that passes
     through zero has no meaningful relative error of its own.
     """
