@@ -224,6 +224,26 @@ class StepRecord(NamedTuple):
     batch_accuracy: np.ndarray
 
 
+class MlpRun(NamedTuple):
+    """A finished training run: each batch's loss and accuracy before its step (float64
+    arrays over every step of every epoch) and the loss and accuracy after training, on the
+    training set (None when it was not measured) and on held-out test data."""
+
+    batch_loss: np.ndarray
+    batch_accuracy: np.ndarray
+    train_loss: float | None
+    train_accuracy: float | None
+    test_loss: float
+    test_accuracy: float
+
+    @property
+    def gap(self) -> float:
+        """Train accuracy minus test accuracy, in accuracy points (0–1): the overfitting gap."""
+        if self.train_accuracy is None:
+            raise ValueError("this run's training-set accuracy was not measured, so it has no gap")
+        return self.train_accuracy - self.test_accuracy
+
+
 def train_steps(
     params: dict,
     optimizer,

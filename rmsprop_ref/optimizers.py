@@ -101,11 +101,7 @@ class Optimizer:
             if tree is not None:
                 for path, leaf in leaves_with_paths(tree, prefix):
                     if not np.all(np.isfinite(leaf)):
-                        raise FloatingPointError(
-                            f"step {step} would make {path} non-finite (inf or nan) in {np.asarray(leaf).dtype}; "
-                            f"lower the learning rate, clip or rescale the gradients, or use a wider dtype. "
-                            f"Nothing was returned; the inputs are unchanged."
-                        )
+                        raise non_finite_step(step, path, np.asarray(leaf).dtype)
         return new_params, new_state
 
     # -- helpers for subclasses and callers
@@ -144,6 +140,15 @@ class Optimizer:
         """One leaf's step: from θ, g and the leaf's buffers (``slots``) to the new θ and new
         buffers, in that order. ``learning_rate`` is η at this ``step`` (schedules resolved)."""
         raise NotImplementedError
+
+
+def non_finite_step(step: int, path: str, dtype) -> FloatingPointError:
+    """The error for a step that would write inf or nan into ``path`` (a parameter or a buffer)."""
+    return FloatingPointError(
+        f"step {step} would make {path} non-finite (inf or nan) in {dtype}; "
+        f"lower the learning rate, clip or rescale the gradients, or use a wider dtype. "
+        f"Nothing was returned; the inputs are unchanged."
+    )
 
 
 # --------------------------------------------------------------------------- baselines

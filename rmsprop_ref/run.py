@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import check_count, check_optimizer, check_positive, float_array, is_real
-from .optimizers import Optimizer
+from ._checks import check_count, check_flag, check_optimizer, check_positive, float_array, is_real
+from .optimizers import Optimizer, non_finite_step
 from .problems import Problem
 
 
@@ -39,6 +40,39 @@ def clip_by_norm(grad, max_norm: float) -> np.ndarray:
     # Where norm ≤ max_norm the factor is exactly 1, so small gradients are untouched.
     factor = np.where(norm > max_norm, max_norm / np.where(norm > 0, norm, 1.0), 1.0)
     return grad * factor
+
+
+# --------------------------------------------------------------------------- the rules of a run
+# One run (Trajectory) and a batch of runs (sweep.SweepResult) record the same things and
+# read them with these functions, so that both end a run, and answer "when did the loss
+# first reach ...", the same way. A batch marks "never" with NEVER in its integer arrays;
+# one run says None.
+
+NEVER = -1
+
+
+def diverging(loss, grad, theta, bound: float):
+    """The rule that ends a run at step k: the loss is not finite or exceeds ``bound``, or
+    the gradient or θ has a non-finite coordinate. ``loss`` has shape (...); ``grad`` and
+    ``theta`` (..., dim); the result has the shape of ``loss``."""
+    return ~(np.isfinite(loss) & (loss <= bound) & np.isfinite(grad).all(axis=-1) & np.isfinite(theta).all(axis=-1))
+
+
+def last_recorded(loss, diverged_at):
+    """f at the last recorded step of each run: ``diverged_at`` if it diverged, else the last.
+
+    ``loss`` has shape (..., steps + 1); ``diverged_at`` (...) holds NEVER for runs that did not.
+    """
+    loss, diverged_at = np.asarray(loss), np.asarray(diverged_at)
+    last = np.where(diverged_at == NEVER, loss.shape[-1] - 1, diverged_at)
+    return np.take_along_axis(loss, last[..., None], axis=-1)[..., 0]
+
+
+def first_below(loss, threshold: float):
+    """Per run, the first k with f(θ_k) ≤ threshold, or NEVER. The steps after a divergence
+    are NaN in the record, and NaN is never below a threshold."""
+    below = np.asarray(loss) <= threshold
+    return np.where(below.any(axis=-1), below.argmax(axis=-1), NEVER)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +124,7 @@ class Trajectory:
     @property
     def final_loss(self) -> float:
         """f(θ) at ``last_step``."""
-        return float(self.loss[self.last_step])
+        return float(last_recorded(self.loss, NEVER if self.diverged_at is None else self.diverged_at))
 
     @property
     def best_loss(self) -> float:
@@ -100,8 +134,8 @@ class Trajectory:
 
     def first_step_below(self, threshold: float) -> int | None:
         """The first k with f(θ_k) ≤ threshold, or None if the run never got there."""
-        hits = np.flatnonzero(self.loss[: self.last_step + 1] <= threshold)
-        return int(hits[0]) if hits.size else None
+        k = int(first_below(self.loss, threshold))
+        return None if k == NEVER else k
 
     def distance_to(self, point) -> np.ndarray:
         """‖θ_k − point‖ for every k, shape (steps+1,)."""
@@ -223,9 +257,7 @@ def minimize(
         for k in range(steps + 1):
             params[k] = x
             loss[k], grads[k] = problem.value_and_grad(x)
-            if not (
-                np.isfinite(loss[k]) and loss[k] <= bound and np.all(np.isfinite(grads[k])) and np.all(np.isfinite(x))
-            ):
+            if diverging(loss[k], grads[k], x, bound):
                 diverged_at = k
                 break
             if k == steps:
@@ -258,36 +290,88 @@ def minimize(
 class LearningRateSearch:
     """The runs of one optimizer over a grid of learning rates, and the one that scored best.
 
-    score(η) is the final loss of the run, or, when a ``target_loss`` was given, the first
-    step at which the loss reached it; +inf if the run diverged (or never reached the target).
-    Ties go to the smaller η. ``trajectories[i]`` is the run at ``learning_rates[i]``.
+    ``runs[i]`` is what the run at ``learning_rates[i]`` returned (a :class:`Trajectory` for
+    :func:`search_learning_rate`; anything for :func:`search_grid`) and ``scores[i]`` its
+    score, lower is better. ``tie_break[i]`` ranks runs with equal scores (for a search by
+    steps to a target: the final loss); remaining ties go to the smaller η.
     """
 
     learning_rates: np.ndarray
     scores: np.ndarray
-    trajectories: tuple[Trajectory, ...]
+    runs: tuple
     label: str = ""
     target_loss: float | None = None
+    tie_break: np.ndarray | None = None
+
+    @property
+    def trajectories(self) -> tuple:
+        """The runs, by their name in a search over :func:`minimize` runs."""
+        return self.runs
 
     @property
     def best_index(self) -> int:
-        """The index of the best-scoring learning rate."""
-        return int(np.argmin(self.scores))  # argmin returns the first minimum: the smaller η
+        """The index of the best run: lowest score, then lowest tie-break, then smaller η."""
+        tie_break = np.zeros(len(self.scores)) if self.tie_break is None else self.tie_break
+        return int(np.lexsort((self.learning_rates, tie_break, self.scores))[0])
 
     @property
     def best_learning_rate(self) -> float:
-        """The learning rate with the lowest score."""
+        """The learning rate of the best run."""
         return float(self.learning_rates[self.best_index])
 
     @property
-    def best(self) -> Trajectory:
-        """The run at the best learning rate."""
-        return self.trajectories[self.best_index]
+    def best(self):
+        """The best run."""
+        return self.runs[self.best_index]
+
+    @property
+    def best_score(self) -> tuple[float, float]:
+        """(score, tie-break) of the best run: compare two searches' best runs with ``<``."""
+        i = self.best_index
+        return float(self.scores[i]), 0.0 if self.tie_break is None else float(self.tie_break[i])
 
     @property
     def diverged(self) -> np.ndarray:
-        """Which learning rates diverged (boolean array)."""
-        return np.array([t.diverged for t in self.trajectories])
+        """Which learning rates diverged (boolean array; runs that record ``diverged``)."""
+        return np.array([run.diverged for run in self.runs])
+
+    @property
+    def largest_stable_learning_rate(self) -> float:
+        """The largest η of the grid whose run did not diverge (0.0 if every one did)."""
+        stable = self.learning_rates[~self.diverged]
+        return float(stable.max()) if stable.size else 0.0
+
+
+def _grid(learning_rates) -> np.ndarray:
+    rates = float_array("learning_rates", learning_rates, "a non-empty 1-D sequence of finite numbers > 0")
+    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
+        raise ValueError(
+            f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}"
+        )
+    return np.sort(rates)
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.asarray(array, dtype=float)
+    array.setflags(write=False)
+    return array
+
+
+def search_grid(learning_rates, run: Callable, score: Callable, *, label: str = "") -> LearningRateSearch:
+    """``run(η)`` for every η of the grid (in increasing order); the best has the lowest ``score``.
+
+    For searches that are not :func:`minimize` runs: a model trained for some epochs, several
+    seeds per η (``run`` returns the list and ``score`` averages it). Ties go to the smaller η.
+    """
+    rates = _grid(learning_rates)
+    for name, value in (("run", run), ("score", score)):
+        if not callable(value):
+            raise ValueError(f"{name} must be a callable; got {value!r}")
+    runs = tuple(run(float(lr)) for lr in rates)
+    scores = [float(score(result)) for result in runs]
+    if any(math.isnan(value) for value in scores):
+        raise ValueError(f"score returned nan for the learning rates {rates[np.isnan(scores)].tolist()}")
+    return LearningRateSearch(learning_rates=_frozen(rates), scores=_frozen(scores), runs=runs, label=label)
 
 
 def search_learning_rate(
@@ -303,17 +387,17 @@ def search_learning_rate(
 ) -> LearningRateSearch:
     """Run ``minimize(problem, make_optimizer(η), x0, steps, ...)`` for every η and keep the best.
 
-    ``make_optimizer`` maps a learning rate to an optimizer, e.g. ``lambda lr: SGD(lr, momentum=0.9)``;
-    ``minimize_options`` (``clip_norm``, ``divergence_bound``) are passed to every run.
-    The grid is the documented search a chapter shows, so that no optimizer's learning rate
-    is hand-picked. Score: final loss, or with ``target_loss`` the number of steps to reach it;
-    +inf for a diverged run (see :class:`LearningRateSearch`).
+    ``make_optimizer`` maps a learning rate to an optimizer, e.g. ``lambda lr: SGD(lr, momentum=0.9)``
+    or the class ``SGD`` itself; ``minimize_options`` (``clip_norm``, ``divergence_bound``) are
+    passed to every run. The grid is the documented search a chapter shows, so that no
+    optimizer's learning rate is hand-picked.
+
+    Score: the final loss (+inf for a diverged run). With ``target_loss``: the number of steps
+    to reach it (+inf for a run that diverged or never reached it), ties and runs that never
+    got there ranked by their final loss, so that when no run reaches the target the one that
+    came closest wins. The largest η that did not diverge is ``largest_stable_learning_rate``.
     """
-    rates = float_array("learning_rates", learning_rates, "a non-empty 1-D sequence of finite numbers > 0")
-    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates)) or np.any(rates <= 0):
-        raise ValueError(
-            f"learning_rates must be a non-empty 1-D sequence of finite numbers > 0; got {learning_rates!r}"
-        )
+    rates = _grid(learning_rates)
     if not callable(make_optimizer):
         raise ValueError(
             f"make_optimizer must be a callable from a learning rate to an optimizer; got {make_optimizer!r}"
@@ -322,16 +406,17 @@ def search_learning_rate(
         # checked before the runs, so that a typo does not cost the whole search
         if not is_real(target_loss) or not math.isfinite(target_loss):
             raise ValueError(f"target_loss must be a finite number or None; got {target_loss!r}")
-    rates = np.sort(rates)
+        target_loss = float(target_loss)
     trajectories = tuple(
         minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options) for lr in rates
     )
+    final = [math.inf if t.diverged else t.final_loss for t in trajectories]
     if target_loss is None:
-        scores = np.array([math.inf if t.diverged else t.final_loss for t in trajectories])
+        scores, tie_break = final, None
     else:
-        target_loss = float(target_loss)
         reached = [t.first_step_below(target_loss) for t in trajectories]
-        scores = np.array([math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)])
+        scores = [math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)]
+        tie_break = _frozen(final)
     if all(t.diverged for t in trajectories):
         warnings.warn(
             f"every learning rate of the search diverged ({label or 'unlabelled'}); its 'best' "
@@ -339,10 +424,13 @@ def search_learning_rate(
             RuntimeWarning,
             stacklevel=2,
         )
-    rates.setflags(write=False)
-    scores.setflags(write=False)
     return LearningRateSearch(
-        learning_rates=rates, scores=scores, trajectories=trajectories, label=label, target_loss=target_loss
+        learning_rates=_frozen(rates),
+        scores=_frozen(scores),
+        runs=trajectories,
+        label=label,
+        target_loss=target_loss,
+        tie_break=tie_break,
     )
 
 
@@ -366,39 +454,87 @@ def search_each(
     return searches
 
 
-def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, list]:
-    """Feed a given stream of gradients to ``optimizer``; return every update and every state.
+def stream_path(
+    optimizer: Optimizer, grads, x0=None, *, project: Callable | None = None, keep_states: bool = True
+) -> tuple[np.ndarray, list | None]:
+    """Feed a given stream of gradients to ``optimizer``; return every point θ_0 … θ_steps.
 
     ``grads`` has shape (steps, dim): row k is the gradient at update k, whatever θ is (no
     objective is involved, which is how the chapters check the optimizer's algebra: EMA
-    weights, step bounds, limits of the decay rate). θ starts at ``x0`` (zeros by default).
-    Returns ``(updates, states)``: ``updates[k] = θ_{k+1} − θ_k`` (shape (steps, dim)) and
-    ``states[k]`` the optimizer state after update k.
+    weights, step bounds, limits of the decay rate, online problems whose gradient does not
+    depend on θ). θ starts at ``x0`` (zeros by default). ``project``, if given, is applied to
+    θ after every update, θ ← project(θ): projected online learning on a constrained set.
+
+    Returns ``(path, states)``: ``path`` of shape (steps + 1, dim) and ``states[k]`` the
+    optimizer state after update k (None with ``keep_states=False``, which saves the memory
+    of a long stream). Each update is the optimizer's own ``leaf_update`` with its
+    ``learning_rate_at``, exactly as ``optimizer.update`` computes it; the inputs are checked
+    once instead of at every step, and a step that would make θ or a buffer non-finite raises
+    ``optimizer.update``'s FloatingPointError.
     """
     check_optimizer(optimizer)
+    keep_states = check_flag("keep_states", keep_states)
+    if project is not None and not callable(project):
+        raise ValueError(f"project must be a function of θ or None; got {project!r}")
     grads = float_array("grads", grads, "an array of numbers of shape (steps, dim)")
     if grads.ndim != 2:
         raise ValueError(f"grads must have shape (steps, dim); got {grads.shape}")
-    theta = np.zeros(grads.shape[1]) if x0 is None else np.array(x0, dtype=np.float64)
+    theta = np.zeros(grads.shape[1]) if x0 is None else float_array("x0", x0, "numbers")
     if theta.shape != grads.shape[1:]:
         raise ValueError(f"x0 must have shape ({grads.shape[1]},) like one row of grads; got {theta.shape}")
-    state, updates, states = optimizer.init(theta), [], []
-    for g in grads:
-        new_theta, state = optimizer.update(theta, g, state)
-        updates.append(new_theta - theta)
-        states.append(state)
-        theta = new_theta
-    return np.array(updates).reshape(grads.shape), states
+    bad_rows = np.flatnonzero(~np.isfinite(grads).all(axis=1))
+    if bad_rows.size:
+        raise FloatingPointError(f"grads[{bad_rows[0]}] has non-finite values (nan or inf) at step {bad_rows[0]}")
+    state = optimizer.init(theta)
+    steps, dim = grads.shape
+    path = np.empty((steps + 1, dim))
+    path[0] = theta
+    # One coordinate runs on NumPy scalars: the same IEEE operations as on arrays of length
+    # one (so the same numbers), several times faster, which matters for streams of 10⁶.
+    scalar = dim == 1
+    finite = math.isfinite if scalar else (lambda x: bool(np.isfinite(x).all()))
+    rows = grads[:, 0] if scalar else grads
+    theta = theta[0] if scalar else theta
+    slots = [None if slot is None else (slot[0] if scalar else slot) for slot in state[1:]]
+    names = ["params"] + [f"state.{name}" for name in optimizer.State._fields[1:]]
+    states = [] if keep_states else None
+    for k in range(steps):
+        theta, *slots = optimizer.leaf_update(
+            theta, rows[k], *slots, learning_rate=optimizer.learning_rate_at(k), step=k
+        )
+        if project is not None:
+            theta = project(theta)
+        for name, value in zip(names, [theta, *slots]):
+            if value is not None and not finite(value):
+                raise non_finite_step(k, name, path.dtype)
+        path[k + 1] = theta
+        if keep_states:
+            states.append(
+                optimizer.State(k + 1, *[None if v is None else np.array(v, float).reshape(dim) for v in slots])
+            )
+    return path, states
+
+
+def stream_updates(optimizer: Optimizer, grads, x0=None) -> tuple[np.ndarray, list]:
+    """Every update θ_{k+1} − θ_k (shape (steps, dim)) and every state of :func:`stream_path`."""
+    path, states = stream_path(optimizer, grads, x0)
+    return np.diff(path, axis=0), states
 
 
 __all__ = [
+    "NEVER",
+    "diverging",
+    "last_recorded",
+    "first_below",
     "Trajectory",
     "minimize",
     "clip_by_norm",
     "LearningRateSearch",
     "search_learning_rate",
+    "search_grid",
     "search_each",
     "effective_learning_rate",
     "steps_in_learning_rates",
+    "stream_path",
     "stream_updates",
 ]

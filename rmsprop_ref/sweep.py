@@ -39,7 +39,7 @@ from ._checks import check_count, check_non_negative, check_positive, float_arra
 from .inplace import Coefficients, rmsprop_step_
 from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
-from .run import record_arrays
+from .run import NEVER, diverging, first_below, last_recorded, record_arrays
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,7 +50,7 @@ class SweepResult:
         loss          G + (steps+1,)  f(x_k) for k = 0 … steps; NaN after a divergence
         final_params  G + (dim,)      x at the last recorded step (``diverged_at`` or ``steps``)
         diverged_at   G, int          the first step k whose loss or gradient was not finite or
-                                      whose loss exceeded the bound; -1 for runs that never diverged
+                                      whose loss exceeded the bound; NEVER (-1) for runs that never did
         optimizer     the RMSprop of the first setting (its options are shared by all settings)
 
     :func:`sweep` makes one; the arrays are read-only.
@@ -78,18 +78,16 @@ class SweepResult:
     @property
     def diverged(self) -> np.ndarray:
         """Boolean grid: True where the run diverged."""
-        return self.diverged_at >= 0
+        return self.diverged_at != NEVER
 
     @property
     def final_loss(self) -> np.ndarray:
         """f at the last recorded step of each run (at ``diverged_at`` for a divergent run)."""
-        last = np.where(self.diverged, self.diverged_at, self.steps)
-        return np.take_along_axis(self.loss, last[..., None], axis=-1)[..., 0]
+        return last_recorded(self.loss, self.diverged_at)
 
     def first_step_below(self, threshold: float) -> np.ndarray:
-        """Per run, the first k with f(x_k) ≤ threshold, or -1 if it never got there."""
-        below = self.loss <= threshold  # NaN compares False
-        return np.where(below.any(axis=-1), below.argmax(axis=-1), -1)
+        """Per run, the first k with f(x_k) ≤ threshold, or ``NEVER`` (-1) if it never got there."""
+        return first_below(self.loss, threshold)
 
 
 def _axis(name: str, values: Any) -> np.ndarray:
@@ -211,19 +209,14 @@ def sweep(
     t, u, w = np.empty_like(x), np.empty_like(x), np.empty_like(x)
     (loss,) = record_arrays("steps", steps, [(n, steps + 1)])
     final_params = np.full((n, problem.dim), np.nan, dtype=dtype)
-    diverged_at = np.full(n, -1, dtype=np.int64)
+    diverged_at = np.full(n, NEVER, dtype=np.int64)
     alive = np.ones(n, dtype=bool)
 
     with np.errstate(all="ignore"):  # runs that blow up are recorded, not warned about
         for k in range(steps + 1):
             value, grad = problem.value(x), problem.grad(x)
             loss[alive, k] = value[alive]
-            bad = alive & ~(
-                np.isfinite(value)
-                & (value <= divergence_bound)
-                & np.isfinite(grad).all(axis=1)
-                & np.isfinite(x).all(axis=1)
-            )
+            bad = alive & diverging(value, grad, x, divergence_bound)
             if bad.any():
                 diverged_at[bad] = k
                 final_params[bad] = x[bad]

@@ -9,21 +9,19 @@ from rmsprop_ref.book.claims import (
     HOLDS,
     IN_PART,
     ClaimResult,
-    TunedRun,
     burst_gradients,
     claims_table,
     clearly_smaller,
     default_decay_rates,
     effective_learning_rates,
     faster,
-    largest_stable_learning_rate,
     layer_update_ratio,
     noisy_final_loss,
     train_mnist,
-    tune_learning_rate,
     verdict,
 )
-from rmsprop_ref.problems import LinearChain, ill_conditioned_quadratic
+from rmsprop_ref.problems import ill_conditioned_quadratic
+from rmsprop_ref.run import LearningRateSearch
 
 
 def test_verdict_rule():
@@ -45,24 +43,20 @@ def test_claims_table_lists_each_claim_with_its_verdict():
 
 
 def test_faster_rule():
-    reach = lambda steps, loss=0.0: TunedRun(0.1, steps, loss)
+    def reach(steps, loss=0.0, target=1e-3):
+        steps = np.inf if steps is None else steps
+        return LearningRateSearch(
+            np.array([0.1]), np.array([steps]), (None,), target_loss=target, tie_break=np.array([loss])
+        )
+
     assert faster(reach(10), reach(20)) and not faster(reach(20), reach(10))
     assert faster(reach(500), reach(None, 1.0)) and not faster(reach(None, 1.0), reach(500))
     assert faster(reach(None, 0.1), reach(None, 1.0)) and not faster(reach(None, 1.0), reach(None, 0.1))
-
-
-def test_tune_learning_rate_picks_the_fastest_on_a_quadratic():
-    # SGD on f = 0.1 x1² + 2 x2² is stable only for η < 2/4 = 0.5; among {0.01, 0.1, 0.4, 0.6}
-    # the largest stable rate converges fastest along the flat axis.
-    best = tune_learning_rate(ill_conditioned_quadratic(), SGD, [-4.0, 1.0], 2000, [0.01, 0.1, 0.4, 0.6], 1e-6)
-    assert best.learning_rate == 0.4 and best.steps_to_target is not None
-
-
-def test_largest_stable_learning_rate_of_sgd_on_the_quadratic():
-    # Curvature 4: gradient descent diverges for η > 0.5.
-    eta = largest_stable_learning_rate(ill_conditioned_quadratic(), SGD, [-4.0, 1.0], 500, [0.1, 0.3, 0.45, 0.55, 1.0])
-    assert eta == 0.45
-    assert largest_stable_learning_rate(LinearChain(depth=5), SGD, np.full(5, 3.0), 50, [10.0]) == 0.0
+    assert faster(reach(10, 0.1), reach(10, 0.2)) and not faster(reach(10), reach(10))
+    with pytest.raises(ValueError, match="different targets"):
+        faster(reach(10), reach(20, target=1e-4))
+    with pytest.raises(ValueError, match="target_loss"):
+        faster(reach(10), reach(20, target=None))
 
 
 def test_effective_learning_rates_by_hand():

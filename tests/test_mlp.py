@@ -288,3 +288,10 @@ def test_effective_step_sizes_are_gradient_magnitudes_for_sgd_and_bounded_for_rm
     assert np.all(first <= 1 / np.sqrt(0.1) * (1 + 1e-3)) and np.all(first[g == 0] == 0)
     with pytest.raises(ValueError, match="learning_rate"):
         mlp.effective_step_sizes(params, after, 0.0)
+
+
+def test_a_run_without_a_training_set_measurement_has_no_gap():
+    run = mlp.MlpRun(np.ones(2), np.zeros(2), 0.1, 0.99, 0.2, 0.97)
+    assert run.gap == pytest.approx(0.02)
+    with pytest.raises(ValueError, match="not measured"):
+        _ = mlp.MlpRun(np.ones(2), np.zeros(2), None, None, 0.2, 0.97).gap

@@ -10,7 +10,7 @@ from rmsprop_ref.book.online import (
     DIVERGES,
     PeriodicLinearProblem,
     critical_rho,
-    mean_square_gradient,
+    online_optimizer,
     period_family,
     periodic_drift,
     phase_diagram,
@@ -43,14 +43,16 @@ def test_projection_clips_to_the_interval():
     np.testing.assert_array_equal(project(np.array([-3.0, -0.5, 0.2, 7.0])), [-1.0, -0.5, 0.2, 1.0])
 
 
-@pytest.mark.parametrize("rho", [0.0, 0.5, 0.9, 0.999])
-def test_closed_form_mean_square_matches_the_recurrence(rho):
-    p = PeriodicLinearProblem(period=7, large=30.0, small=2.0)
-    v, expected = 0.0, []
-    for t in range(1, 60):
-        v = rho * v + (1 - rho) * float(p.gradient(t)) ** 2
-        expected.append(v)
-    np.testing.assert_allclose(mean_square_gradient(p, rho, 59), expected, rtol=1e-12)
+def test_projection_of_a_scalar_is_a_plain_number():
+    assert project(3.5) == 1.0 and project(-0.25) == -0.25 and project(np.float64(-7.0)) == -1.0
+
+
+def test_online_optimizer_is_the_library_optimizer_of_the_analyses():
+    rms = online_optimizer(0.99, False, learning_rate=2.0)
+    assert isinstance(rms, RMSprop) and rms.rho == 0.99 and not rms.epsilon_in_sqrt and rms.epsilon == 0.0
+    ams = online_optimizer(0.9, True, epsilon=1e-8)
+    assert isinstance(ams, AMSGrad) and ams.beta_1 == 0.0 and ams.beta_2 == 0.9 and ams.epsilon == 1e-8
+    assert rms.learning_rate_at(0) == 2.0 and rms.learning_rate_at(3) == 1.0  # α/√t, t = step + 1
 
 
 @pytest.mark.parametrize("amsgrad", [False, True])
@@ -70,8 +72,9 @@ def test_run_projected_matches_the_library_optimizers_with_projection(amsgrad):
         x, state = opt.update(x, np.array([float(p.gradient(t))]), state)
         x = project(x)
     runs = run_projected(p, rho, amsgrad, steps=steps, learning_rate=alpha, x0=0.3)
-    np.testing.assert_allclose(runs.x[:, 0], played, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(runs.final_x, x, rtol=1e-10, atol=1e-12)
+    # The same optimizer and the same operations: equal, not merely close.
+    np.testing.assert_array_equal(runs.x[:, 0], played)
+    np.testing.assert_array_equal(runs.final_x, x)
 
 
 def test_regret_of_a_fixed_point_is_computed_from_the_definition():
@@ -118,6 +121,17 @@ def test_phase_diagram_agrees_with_the_drift_away_from_the_boundary():
     assert decided.sum() >= 12
     np.testing.assert_array_equal(diagram.outcome[decided], diagram.predicted[decided])
     assert diagram.outcome[0, 2] == DIVERGES and diagram.outcome[-1, 0] == CONVERGES
+
+
+def test_phase_diagram_cells_are_projected_rmsprop_runs():
+    rhos, periods, steps, tail = np.array([0.5, 0.95]), np.array([3, 8]), 3000, 0.1
+    diagram = phase_diagram(rhos, periods, steps=steps, learning_rate=0.5, x0=0.2, tail=tail)
+    tail_steps = round(tail * steps)
+    for i, rho in enumerate(rhos):
+        for j, period in enumerate(periods):
+            run = run_projected(period_family(int(period)), rho, False, steps=steps, learning_rate=0.5, x0=0.2)
+            after = np.append(run.x[1:, 0], run.final_x[0])  # x after updates 1 … steps
+            np.testing.assert_allclose(diagram.tail_mean_x[i, j], after[-tail_steps:].mean(), rtol=1e-12)
 
 
 def test_phase_diagram_rejects_bad_input():

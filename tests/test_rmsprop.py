@@ -16,6 +16,8 @@ from rmsprop_ref import PRESETS, RMSprop, schedules
 
 
 def run(opt, theta, grads, dtype=np.float64):
+    # Steps through opt.update itself, the API these tests check (in any dtype), rather than
+    # run.stream_path, which calls leaf_update directly in float64.
     theta = np.asarray(theta, dtype=dtype)
     state, out = opt.init(theta), []
     for g in grads:

@@ -6,11 +6,16 @@ import pytest
 from rmsprop_ref import SGD, RMSprop
 from rmsprop_ref.problems import LinearChain, Quadratic, SigmoidChain, ill_conditioned_quadratic
 from rmsprop_ref.run import (
+    NEVER,
     Trajectory,
     clip_by_norm,
+    diverging,
     effective_learning_rate,
+    first_below,
+    last_recorded,
     minimize,
     search_each,
+    search_grid,
     search_learning_rate,
     steps_in_learning_rates,
     stream_updates,
@@ -259,3 +264,64 @@ def test_steps_in_learning_rates_measures_each_step_in_units_of_eta():
         steps_in_learning_rates(path, 0.0)
     with pytest.raises(ValueError, match="path"):
         steps_in_learning_rates("abc", 0.01)
+
+
+def test_search_by_steps_breaks_ties_by_final_loss_and_falls_back_to_it():
+    # SGD on f = 0.1 x1² + 2 x2² is stable only for η < 2/4 = 0.5; among {0.01, 0.1, 0.4, 0.6}
+    # the largest stable rate converges fastest along the flat axis.
+    problem, x0 = ill_conditioned_quadratic(), [-4.0, 1.0]
+    search = search_learning_rate(problem, SGD, [0.6, 0.01, 0.1, 0.4], x0, 2000, target_loss=1e-6)
+    assert search.best_learning_rate == 0.4 and np.isfinite(search.scores[search.best_index])
+    # No run reaches 1e-300 in 20 steps: the one that came closest (lowest final loss) wins,
+    # not the smallest η.
+    short = search_learning_rate(problem, SGD, [0.01, 0.1, 0.4, 0.6], x0, 20, target_loss=1e-300)
+    assert np.all(np.isinf(short.scores)) and short.best_learning_rate == 0.4
+    assert short.best_score == (np.inf, short.best.final_loss)
+
+
+def test_largest_stable_learning_rate_of_a_search():
+    # Curvature 4: gradient descent diverges for η > 0.5.
+    search = search_learning_rate(ill_conditioned_quadratic(), SGD, [0.1, 0.3, 0.45, 0.55, 1.0], [-4.0, 1.0], 500)
+    assert search.largest_stable_learning_rate == 0.45
+    with pytest.warns(RuntimeWarning, match="every learning rate"):
+        diverged = search_learning_rate(LinearChain(depth=5), SGD, [10.0], np.full(5, 3.0), 50)
+    assert diverged.largest_stable_learning_rate == 0.0
+
+
+def test_search_grid_runs_anything_and_keeps_the_lowest_score():
+    seen = []
+
+    def run(eta):
+        seen.append(eta)
+        return {"eta": eta, "loss": (np.log10(eta) + 2) ** 2}
+
+    search = search_grid([1.0, 1e-3, 1e-2, 0.1], run, lambda r: r["loss"], label="toy")
+    assert seen == [1e-3, 1e-2, 0.1, 1.0]  # in increasing order
+    assert search.best_learning_rate == 1e-2 and search.best == {"eta": 1e-2, "loss": 0.0}
+    np.testing.assert_allclose(search.scores, [1.0, 0.0, 1.0, 4.0])
+    # ties go to the smaller η
+    assert search_grid([0.3, 0.2], lambda eta: eta, lambda r: 1.0).best_learning_rate == 0.2
+    with pytest.raises(ValueError, match="score must be a callable"):
+        search_grid([0.1], run, "loss")
+    with pytest.raises(ValueError, match="learning_rates"):
+        search_grid([], run, lambda r: 0.0)
+    with pytest.raises(ValueError, match="nan"):
+        search_grid([0.1, 0.2], run, lambda r: np.nan)
+
+
+def test_the_rules_of_a_run_are_shared_by_one_run_and_a_batch():
+    nan, inf = np.nan, np.inf
+    # the divergence rule, vectorised: loss above the bound or not finite, gradient or θ not finite
+    loss = np.array([1.0, 2e12, inf, 1.0, 1.0])
+    grad = np.array([[0.0], [0.0], [0.0], [nan], [0.0]])
+    theta = np.array([[0.0], [0.0], [0.0], [0.0], [-inf]])
+    np.testing.assert_array_equal(diverging(loss, grad, theta, 1e12), [False, True, True, True, True])
+    assert not diverging(1.0, np.zeros(2), np.zeros(2), 1e12)
+    # records: run 0 reached 0.5 at step 2; run 1 diverged at step 1 (NaN after)
+    records = np.array([[3.0, 1.0, 0.5, 0.25], [3.0, 9e12, nan, nan]])
+    np.testing.assert_array_equal(last_recorded(records, [NEVER, 1]), [0.25, 9e12])
+    np.testing.assert_array_equal(first_below(records, 0.6), [2, NEVER])
+    # a Trajectory reads its record with the same functions; None says "never" for one run
+    sgd = minimize(Quadratic((1.0,)), SGD(0.5), [1.0], 3)
+    assert sgd.first_step_below(0.1) == int(first_below(sgd.loss, 0.1)) and sgd.first_step_below(-1.0) is None
+    assert sgd.final_loss == last_recorded(sgd.loss, NEVER)

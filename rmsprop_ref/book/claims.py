@@ -15,7 +15,6 @@ in the library that turns a verdict fails the chapter instead of contradicting i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +24,7 @@ from .._checks import check_optimizer, seeded_rng
 from ..optimizers import Optimizer
 from ..problems import Problem
 from ..rmsprop import PRESETS
-from ..run import effective_learning_rate, minimize, stream_updates
+from ..run import LearningRateSearch, effective_learning_rate, minimize, stream_updates
 
 HOLDS, IN_PART, DOES_NOT_HOLD = "holds", "holds in part", "does not hold"
 
@@ -72,36 +71,18 @@ def claims_table(results: list[ClaimResult]) -> str:
 # --------------------------------------------------------------------------- tuning on toys
 
 
-@dataclass(frozen=True)
-class TunedRun:
-    learning_rate: float
-    steps_to_target: int | None  # first step with loss ≤ target (None: never within budget)
-    final_loss: float  # inf when the run diverged
+def faster(a: LearningRateSearch, b: LearningRateSearch) -> bool:
+    """Is the best run of search a faster than that of search b (both by steps to one target)?
 
-
-def tune_learning_rate(
-    problem: Problem, make_optimizer: Callable[[float], Optimizer], x0, steps: int, learning_rates, target: float
-) -> TunedRun:
-    """The best η of a grid: fewest steps to reach ``target``; if none reaches it, lowest final loss."""
-    runs = []
-    for eta in learning_rates:
-        traj = minimize(problem, make_optimizer(float(eta)), x0, steps)
-        final = np.inf if traj.diverged else traj.final_loss
-        runs.append(TunedRun(float(eta), traj.first_step_below(target), final))
-    reached = [r for r in runs if r.steps_to_target is not None]
-    if reached:
-        return min(reached, key=lambda r: (r.steps_to_target, r.final_loss))
-    return min(runs, key=lambda r: r.final_loss)
-
-
-def faster(a: TunedRun, b: TunedRun) -> bool:
-    """Is run a faster than run b? Reaching the target beats not reaching it; when both reach
-    it, fewer steps win; when neither does, the lower final loss at the same budget wins."""
-    if a.steps_to_target is not None and b.steps_to_target is not None:
-        return a.steps_to_target < b.steps_to_target
-    if a.steps_to_target is None and b.steps_to_target is None:
-        return a.final_loss < b.final_loss
-    return a.steps_to_target is not None
+    Reaching the target beats not reaching it; when both reach it, fewer steps win (equal
+    steps: the lower final loss); when neither does, the lower final loss at the same budget.
+    """
+    for search in (a, b):
+        if not isinstance(search, LearningRateSearch) or search.target_loss is None:
+            raise ValueError(f"faster compares searches by steps to a target_loss; got {search!r}")
+    if a.target_loss != b.target_loss:
+        raise ValueError(f"the searches have different targets: {a.target_loss} and {b.target_loss}")
+    return a.best_score < b.best_score
 
 
 def layer_update_ratio(problem: Problem, optimizer: Optimizer, x0, steps: int) -> float:
@@ -112,14 +93,6 @@ def layer_update_ratio(problem: Problem, optimizer: Optimizer, x0, steps: int) -
     """
     norms = minimize(problem, optimizer, x0, steps).layer_update_norms.mean(axis=0)
     return float(norms[0] / norms[-1])
-
-
-def largest_stable_learning_rate(problem: Problem, make_optimizer, x0, steps: int, learning_rates) -> float:
-    """The largest η of the grid whose run does not diverge (0.0 if every one diverges)."""
-    stable = [
-        float(eta) for eta in learning_rates if not minimize(problem, make_optimizer(float(eta)), x0, steps).diverged
-    ]
-    return max(stable, default=0.0)
 
 
 # --------------------------------------------------------------------------- effective step size
@@ -177,18 +150,6 @@ def noisy_final_loss(
 # --------------------------------------------------------------------------- MNIST
 
 
-@dataclass(frozen=True)
-class MnistRun:
-    train_accuracy: float
-    test_accuracy: float
-    train_loss: float
-
-    @property
-    def gap(self) -> float:
-        """Train accuracy minus test accuracy, in accuracy points (0–1)."""
-        return self.train_accuracy - self.test_accuracy
-
-
 def train_mnist(
     optimizer: Optimizer,
     train: tuple,
@@ -200,7 +161,7 @@ def train_mnist(
     hidden_units: int = 128,
     dropout: float = 0.0,
     blas_threads: int | None = 1,
-) -> MnistRun:
+) -> mlp.MlpRun:
     """Train the MLP (784-``hidden_units``-10, float32) from ``mlp.init_params(seed)``.
 
     ``train`` and ``test`` are (images (n, 784) float32 in [0, 1], labels) pairs. Mini-batches
@@ -215,15 +176,20 @@ def train_mnist(
     state = optimizer.init(params)
     rng = seeded_rng(seed)
     images, labels = train
+    batch_loss, batch_accuracy = [], []
     with mlp.blas_thread_limit(blas_threads):
         for _ in range(int(epochs)):
             batches = mlp.batch_slices(len(images), batch_size, rng)
-            params, state, *_ = mlp.train_steps(
+            params, state, losses, accuracies = mlp.train_steps(
                 params, optimizer, state, images, labels, batches, dropout=dropout, rng=rng
             )
+            batch_loss.append(losses)
+            batch_accuracy.append(accuracies)
         train_loss, train_accuracy = mlp.evaluate(params, *train)
-        _, test_accuracy = mlp.evaluate(params, *test)
-    return MnistRun(train_accuracy, test_accuracy, train_loss)
+        test_loss, test_accuracy = mlp.evaluate(params, *test)
+    return mlp.MlpRun(
+        np.concatenate(batch_loss), np.concatenate(batch_accuracy), train_loss, train_accuracy, test_loss, test_accuracy
+    )
 
 
 def mean_and_standard_error(values) -> tuple[float, float]:

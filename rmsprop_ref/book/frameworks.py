@@ -41,7 +41,6 @@ such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -56,7 +55,6 @@ __all__ = [
     "run_tf1",
     "run_reference",
     "relative_error",
-    "MlpRun",
     "train_mlp_for_steps",
 ]
 
@@ -231,7 +229,12 @@ def run_tf1(params0, grads, *, steps: int | None = None, **kwargs):
 
 
 def run_reference(optimizer, params0, grads, *, steps: int | None = None):
-    """Any rmsprop_ref optimizer (``init`` / ``update``) on the same inputs, same output shape."""
+    """Any rmsprop_ref optimizer (``init`` / ``update``) on the same inputs, same output shape.
+
+    Unlike :func:`rmsprop_ref.run.stream_path` it keeps the leaves' dtype (float32 against a
+    framework's float32) and accepts a gradient that depends on the parameters, as the
+    framework runners beside it do; so it steps through ``optimizer.update`` itself.
+    """
     leaves, single = _leaves(params0)
     gradient, steps = _gradient_source(grads, single, steps)
     params: Sequence[np.ndarray] = [leaf.copy() for leaf in leaves]
@@ -272,20 +275,9 @@ def relative_error(actual, expected) -> float:
 # --------------------------------------------------------------------------- does it matter on MNIST?
 
 
-@dataclass(frozen=True, eq=False)
-class MlpRun:
-    """One optimizer's short run on the NumPy MLP: the batch loss and accuracy before every step,
-    and the loss and accuracy on held-out data after the last one."""
-
-    batch_loss: np.ndarray
-    batch_accuracy: np.ndarray
-    test_loss: float
-    test_accuracy: float
-
-
 def train_mlp_for_steps(
     optimizers: Mapping[str, Any], params0: dict, images, labels, test: tuple, *, steps: int, batch_size: int, seed: int
-) -> dict[str, MlpRun]:
+) -> dict[str, mlp.MlpRun]:
     """Train :mod:`rmsprop_ref.mlp` from the same ``params0`` with each optimizer for ``steps`` updates.
 
     Every optimizer sees the same mini-batches in the same order (one permutation drawn
@@ -298,5 +290,6 @@ def train_mlp_for_steps(
     runs = {}
     for label, optimizer in optimizers.items():
         record = mlp.train_steps(params0, optimizer, optimizer.init(params0), images, labels, batches)
-        runs[label] = MlpRun(record.batch_loss, record.batch_accuracy, *mlp.evaluate(record.params, *test))
+        test_loss, test_accuracy = mlp.evaluate(record.params, *test)
+        runs[label] = mlp.MlpRun(record.batch_loss, record.batch_accuracy, None, None, test_loss, test_accuracy)
     return runs

@@ -27,16 +27,27 @@ state of v the position moves, per period, by
 the large gradient is diluted by its own square in v, while the small ones arrive after v
 has decayed. :func:`periodic_drift` computes the bracket; :func:`phase_diagram` checks it by
 simulation over a grid of ρ and P, all cells at once.
+
+Every simulation here runs the library's tested optimizers: :func:`online_optimizer` builds
+the RMSprop or AMSGrad of the analyses (step ``schedules.InverseSqrtDecay``, ε outside the
+root, β₁ = 0); :func:`run_projected` feeds it the gradients through
+:func:`rmsprop_ref.run.stream_path` with the projection; :func:`phase_diagram` advances all
+its cells with the in-place RMSprop kernel (:func:`rmsprop_ref.inplace.rmsprop_step_`, equal
+to ``RMSprop.leaf_update`` operation by operation) and a column of ρ values, as ``sweep`` does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import accumulate
 
 import numpy as np
 
-from .._checks import check_count, check_positive
+from .._checks import check_count, check_non_negative, check_positive
+from ..amsgrad import AMSGrad
+from ..inplace import Coefficients, rmsprop_step_
+from ..rmsprop import RMSprop
+from ..run import stream_path
+from ..schedules import InverseSqrtDecay
 
 
 @dataclass(frozen=True)
@@ -80,7 +91,18 @@ def period_family(period: int) -> PeriodicLinearProblem:
 
 def project(x, low: float = -1.0, high: float = 1.0):
     """Euclidean projection onto the interval [low, high] (for a scalar, a clip)."""
+    if np.ndim(x) == 0:  # the runs here have one coordinate: plain comparisons are fastest
+        return min(high, max(low, x))
     return np.clip(x, low, high)
+
+
+def online_optimizer(rho: float, amsgrad: bool, *, learning_rate: float = 0.5, epsilon: float = 0.0):
+    """RMSprop (``amsgrad`` False) or AMSGrad with β₁ = 0 (True) as the analyses write them:
+    step α/√t (t from 1, ``InverseSqrtDecay(α)``) and ε added outside the root."""
+    schedule = InverseSqrtDecay(learning_rate)
+    if amsgrad:
+        return AMSGrad(schedule, beta_1=0.0, beta_2=rho, epsilon=epsilon)
+    return RMSprop(schedule, rho=rho, epsilon=epsilon, epsilon_in_sqrt=False)
 
 
 @dataclass(frozen=True)
@@ -97,29 +119,6 @@ class OnlineRuns:
     final_x: np.ndarray
 
 
-def mean_square_gradient(problem: PeriodicLinearProblem, rho: float, steps: int) -> np.ndarray:
-    """v_1, ..., v_T of the running mean v_t = ρ·v_{t−1} + (1−ρ)·g_t², v_0 = 0, in closed form.
-
-    The gradients take two values, so v_t = b²(1 − ρᵗ) + (a² − b²)(1−ρ)·Σ_{spikes k ≤ t} ρ^{t−k}
-    and the spikes sum to ρʲ(1 − ρ^{nP})/(1 − ρ^P), with j = (t−1) mod P steps since the last
-    spike and n = ⌊(t−1)/P⌋ + 1 spikes so far. No loop over t is needed.
-    """
-    a, b, period = problem.large, problem.small, problem.period
-    t = np.arange(1, int(steps) + 1, dtype=float)
-    since_spike = (t - 1) % period
-    spikes = (t - 1) // period + 1
-    if rho == 0:
-        return np.where(since_spike == 0, a * a, b * b)
-    spike_sum = rho**since_spike * (1 - rho ** (spikes * period)) / (1 - rho**period)
-    return b * b * (1 - rho**t) + (a * a - b * b) * (1 - rho) * spike_sum
-
-
-def _projected_path(x0: float, moves: np.ndarray) -> np.ndarray:
-    """x_1 = x0, x_{t+1} = Π_[−1,1](x_t − moves_t): the one sequential part, in plain floats."""
-    path = accumulate(moves.tolist(), lambda x, move: min(1.0, max(-1.0, x - move)), initial=float(x0))
-    return np.fromiter(path, dtype=float, count=moves.size + 1)
-
-
 def run_projected(
     problem: PeriodicLinearProblem,
     rho,
@@ -133,9 +132,9 @@ def run_projected(
 ) -> OnlineRuns:
     """Projected RMSprop (``amsgrad`` False) or AMSGrad with β₁ = 0 (True), step α/√t.
 
-    ``rho`` and ``amsgrad`` broadcast together; each element is one run. The running means
-    are computed for all t at once (:func:`mean_square_gradient`); only the projection runs
-    step by step. ε is added outside the root, as in the paper's algorithms.
+    ``rho`` and ``amsgrad`` broadcast together; each element is one run of
+    :func:`online_optimizer`, fed the problem's gradients by :func:`rmsprop_ref.run.stream_path`
+    and projected onto [−1, 1] after every update.
     """
     rho, amsgrad = np.broadcast_arrays(
         np.atleast_1d(np.asarray(rho, dtype=float)), np.atleast_1d(np.asarray(amsgrad, dtype=bool))
@@ -145,20 +144,20 @@ def run_projected(
     steps = check_count("steps", steps)
     record_every = check_count("record_every", record_every)
     learning_rate = check_positive("learning_rate", learning_rate)
+    epsilon = check_non_negative("epsilon", epsilon)
     t = np.arange(1, int(steps) + 1)
     g = problem.gradient(t).astype(float)
     best_fixed_loss = -np.abs(np.cumsum(g))  # min over [−1, 1] of x·Σ g
     recorded = t[record_every - 1 :: record_every] - 1
     xs, regrets, finals = [], [], []
     for rho_i, amsgrad_i in zip(rho, amsgrad):
-        v = mean_square_gradient(problem, float(rho_i), int(steps))
-        denominator = np.maximum.accumulate(v) if amsgrad_i else v
-        path = _projected_path(x0, learning_rate / np.sqrt(t) * g / (np.sqrt(denominator) + epsilon))
-        played = path[:-1]  # x_t, the point played at step t
+        optimizer = online_optimizer(float(rho_i), bool(amsgrad_i), learning_rate=learning_rate, epsilon=epsilon)
+        path, _ = stream_path(optimizer, g[:, None], [x0], project=project, keep_states=False)
+        played = path[:-1, 0]  # x_t, the point played at step t
         regret = np.cumsum(g * played) - best_fixed_loss
         xs.append(played[recorded])
         regrets.append(regret[recorded] / t[recorded])
-        finals.append(path[-1])
+        finals.append(path[-1, 0])
     return OnlineRuns(t[recorded], np.stack(xs, axis=1), np.stack(regrets, axis=1), np.array(finals))
 
 
@@ -214,20 +213,26 @@ def phase_diagram(
         raise ValueError(f"tail must be in (0, 1]; got {tail!r}")
     steps = check_count("steps", steps)
     learning_rate = check_positive("learning_rate", learning_rate)
-    rho = rhos[:, None] * np.ones((1, periods.size))
-    period = np.ones((rhos.size, 1)) * periods[None, :]
+    # One row per (ρ, P) cell; ρ is a column of coefficients of the in-place RMSprop step.
+    rho = np.repeat(rhos, periods.size).reshape(-1, 1)
+    period = np.tile(periods, rhos.size).reshape(-1, 1)
+    optimizer = online_optimizer(float(rhos[0]), False, learning_rate=learning_rate)
     x = np.full(rho.shape, float(x0))
-    v = np.zeros(rho.shape)
+    v = np.full(rho.shape, optimizer.initial_accumulator)
+    scratch = [np.empty_like(x) for _ in range(3)]
     tail_start = int(steps) - max(1, int(round(tail * steps)))
     x_sum = np.zeros(rho.shape)
-    for t in range(1, int(steps) + 1):
-        # period_family(P): gradient P once per period, −1 otherwise.
-        g = np.where(t % period == 1, period, -1.0)
-        v = rho * v + (1 - rho) * g * g
-        x = project(x - learning_rate / np.sqrt(t) * g / np.sqrt(v))
-        if t > tail_start:
+    # ε = 0, no weight decay, bias correction or momentum; only η = α/√t changes per step.
+    constant = Coefficients(None, rho, 1 - rho, 0.0, None, None, None, zero_epsilon=True)
+    for k in range(int(steps)):
+        # period_family(P): gradient P once per period (t = k + 1 ≡ 1 mod P), −1 otherwise.
+        g = np.where((k + 1) % period == 1, period, -1.0)
+        c = constant._replace(learning_rate=optimizer.learning_rate_at(k))
+        rmsprop_step_(optimizer, c, x, g, v, None, None, *scratch)
+        np.clip(x, -1.0, 1.0, out=x)
+        if k + 1 > tail_start:
             x_sum += x
-    tail_mean_x = x_sum / (int(steps) - tail_start)
+    tail_mean_x = (x_sum / (int(steps) - tail_start)).reshape(rhos.size, periods.size)
     outcome = np.where(tail_mean_x < -0.5, CONVERGES, np.where(tail_mean_x > 0.5, DIVERGES, UNDECIDED))
     drift = np.stack([periodic_drift(period_family(int(p)), rhos) for p in periods], axis=1)
     predicted = np.where(drift > 0, CONVERGES, DIVERGES)
