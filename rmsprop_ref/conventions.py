@@ -1,16 +1,19 @@
 r"""The frameworks' RMSprop conventions side by side, and translating settings between them.
 
-Every framework spells RMSprop's hyper-parameters its own way and fixes some conventions
-that no keyword changes::
+Every framework spells RMSprop's hyper-parameters its own way (the keywords below are
+those that change the maths) and fixes some conventions that no keyword changes:
 
-    framework  keywords (only those that change the maths)                fixed by the framework
-    Keras      learning_rate rho epsilon momentum centered weight_decay     ε inside √, v₀ = 0, η inside b,
-                                                                            decoupled weight decay
-    PyTorch    lr alpha eps momentum centered weight_decay                  ε outside √, v₀ = 0, η outside b,
-                                                                            coupled L2 weight decay
-    TF1        learning_rate decay epsilon momentum centered                ε inside √, v₀ = 1, η inside b
-    Optax      learning_rate decay eps initial_scale eps_in_sqrt centered   η inside b
-               momentum nesterov bias_correction
+Keras
+    ``learning_rate rho epsilon momentum centered weight_decay``; fixed: ε inside √,
+    v₀ = 0, η inside the momentum buffer b, decoupled weight decay
+PyTorch
+    ``lr alpha eps momentum centered weight_decay``; fixed: ε outside √, v₀ = 0, η outside
+    b, coupled L2 weight decay
+TF1
+    ``learning_rate decay epsilon momentum centered``; fixed: ε inside √, v₀ = 1, η inside b
+Optax
+    ``learning_rate decay eps initial_scale eps_in_sqrt centered momentum nesterov
+    bias_correction``; fixed: η inside b
 
 :func:`reference_settings` reads one framework's spelling into the keyword arguments of
 :class:`rmsprop_ref.rmsprop.RMSprop`, whose options name every convention; the fixed conventions

@@ -8,7 +8,7 @@ The layout is Keras's, so weights move between the two without reshaping::
 Forward, for a batch X of B rows (pixels / 255)::
 
     z = X·W₁ + b₁,   h = max(z, 0),   s = h·W₂ + b₂,   p = softmax(s)
-    loss = −(1/B) Σᵢ log p[i, yᵢ]             (softmax cross-entropy, mean over the batch)
+    loss = −(1/B) Σᵢ log p[i, yᵢ]    (softmax cross-entropy, batch mean)
 
 Backward (the chain rule, layer by layer)::
 

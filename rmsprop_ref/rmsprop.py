@@ -32,15 +32,17 @@ class RMSprop(Optimizer):
 
         1. weight decay: coupled (PyTorch)   g ← g + wd·θ
                          decoupled (Keras)   θ ← θ − η·wd·θ, on the pre-step θ
-        2. v ← ρ·v + (1−ρ)·g²;   centered: m ← ρ·m + (1−ρ)·g,  s = v − m²;  otherwise s = v
-        3. bias correction (Optax, optional): v and m divided by (1 − ρᵗ), t = step + 1
+        2. v ← ρ·v + (1−ρ)·g²
+           centered: m ← ρ·m + (1−ρ)·g,  s = v − m²;  otherwise s = v
+        3. bias correction (Optax, optional): v and m divided by (1 − ρᵗ),
+           t = step + 1
         4. u = g / √(s + ε)  (epsilon_in_sqrt=True: Keras, TF1, Optax)
-           u = g / (√s + ε)  (epsilon_in_sqrt=False: PyTorch, and the article's formula)
-        5. no momentum:               θ ← θ − η·u
-           η inside the buffer:       b ← μ·b + η·u;  θ ← θ − b          (Keras, TF1, Optax)
-           η outside the buffer:      b ← μ·b + u;    θ ← θ − η·b        (PyTorch)
-           Nesterov (Optax):          θ ← θ − (η·u + μ·b) with the new b (η inside), or
-                                      θ ← θ − η·(u + μ·b) (η outside)
+           u = g / (√s + ε)  (epsilon_in_sqrt=False: PyTorch, the article)
+        5. no momentum:          θ ← θ − η·u
+           η inside the buffer:  b ← μ·b + η·u;  θ ← θ − b  (Keras, TF1, Optax)
+           η outside the buffer: b ← μ·b + u;    θ ← θ − η·b  (PyTorch)
+           Nesterov (Optax):     θ ← θ − (η·u + μ·b) with the new b (η inside),
+                                 or θ ← θ − η·(u + μ·b) (η outside)
 
     The bare defaults are Keras 3's (η = 0.001, ρ = 0.9, ε = 1e-7 inside the root), the
     framework the article's code runs on.
@@ -147,7 +149,8 @@ class RMSprop(Optimizer):
             # With ε = 0 (Hinton's lecture) a coordinate whose gradients have all been exactly
             # 0 has v = 0 and would compute 0/0. It has had no gradient, so it does not move:
             # the ε → 0 limit. A zero denominator becomes ∞, and g/∞ = 0.
-            denominator = np.where(denominator == 0, np.inf, denominator)
+            if (denominator == 0).any():  # checked first: np.where would make a scalar an array
+                denominator = np.where(denominator == 0, np.inf, denominator)
 
         # η·g / denominator is evaluated as (η·g) / denominator, the order Keras and
         # PyTorch (addcdiv) use, so float32 results round the same way as theirs.

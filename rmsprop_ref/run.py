@@ -77,17 +77,24 @@ def first_below(loss, threshold: float):
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
-    """What one run did, step by step. Index k is the state after k updates::
+    """What one run did, step by step. Index k is the state after k updates.
 
-        params       (steps+1, dim)  θ_0 … θ_steps
-        loss         (steps+1,)      f(θ_k)
-        grads        (steps+1, dim)  ∇f(θ_k) (before any clipping)
-        grad_norm    (steps+1,)      ‖∇f(θ_k)‖
-        update_norm  (steps,)        ‖θ_{k+1} − θ_k‖, the size of update k
-        diverged_at  int or None     the first k whose loss or gradient was not finite or whose
-                                     loss exceeded the bound; entries after k are NaN (θ_k and
-                                     f(θ_k) themselves are kept, however large)
-        layer_slices                 the problem's split of θ into layers (or None)
+    ``params`` (steps+1, dim)
+        θ_0 … θ_steps
+    ``loss`` (steps+1,)
+        f(θ_k)
+    ``grads`` (steps+1, dim)
+        ∇f(θ_k), before any clipping
+    ``grad_norm`` (steps+1,)
+        ‖∇f(θ_k)‖
+    ``update_norm`` (steps,)
+        ‖θ_{k+1} − θ_k‖, the size of update k
+    ``diverged_at`` (int or None)
+        the first k whose loss or gradient was not finite or whose loss exceeded the bound
+        (:func:`diverging`); entries after k are NaN (θ_k and f(θ_k) themselves are kept,
+        however large)
+    ``layer_slices``
+        the problem's split of θ into layers (or None)
 
     :func:`minimize` makes one; the arrays are read-only.
     """
@@ -498,16 +505,18 @@ def stream_path(
     slots = [None if slot is None else (slot[0] if scalar else slot) for slot in state[1:]]
     names = ["params"] + [f"state.{name}" for name in optimizer.State._fields[1:]]
     states = [] if keep_states else None
+    points = path[:, 0] if scalar else path  # a 1-D view is quicker to write one number into
     for k in range(steps):
         theta, *slots = optimizer.leaf_update(
             theta, rows[k], *slots, learning_rate=optimizer.learning_rate_at(k), step=k
         )
         if project is not None:
             theta = project(theta)
-        for name, value in zip(names, [theta, *slots]):
-            if value is not None and not finite(value):
-                raise non_finite_step(k, name, path.dtype)
-        path[k + 1] = theta
+        if not (finite(theta) and all(slot is None or finite(slot) for slot in slots)):
+            for name, value in zip(names, [theta, *slots]):
+                if value is not None and not finite(value):
+                    raise non_finite_step(k, name, path.dtype)
+        points[k + 1] = theta
         if keep_states:
             states.append(
                 optimizer.State(k + 1, *[None if v is None else np.array(v, float).reshape(dim) for v in slots])

@@ -4,7 +4,8 @@
     from rmsprop_ref.sweep import sweep
 
     result = sweep(ill_conditioned_quadratic(), x0=[-4.0, 1.0], steps=500,
-                   learning_rate=np.geomspace(1e-3, 1.0, 20), rho=np.linspace(0.5, 0.999, 20))
+                   learning_rate=np.geomspace(1e-3, 1.0, 20),
+                   rho=np.linspace(0.5, 0.999, 20))
     result.final_loss.shape          # (20, 20, 1, 1): η × ρ × ε × seed
     result.final_loss[:, :, 0, 0]    # the η × ρ heat map
 
@@ -44,14 +45,19 @@ from .run import NEVER, diverging, first_below, last_recorded, record_arrays
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """What every run of a sweep did. ``G`` below is the grid shape (n_η, n_ρ, n_ε, n_seeds)::
+    """What every run of a sweep did. ``G`` below is the grid shape (n_η, n_ρ, n_ε, n_seeds).
 
-        learning_rate, rho, epsilon, seeds   the values along each axis (1-D arrays)
-        loss          G + (steps+1,)  f(x_k) for k = 0 … steps; NaN after a divergence
-        final_params  G + (dim,)      x at the last recorded step (``diverged_at`` or ``steps``)
-        diverged_at   G, int          the first step k whose loss or gradient was not finite or
-                                      whose loss exceeded the bound; NEVER (-1) for runs that never did
-        optimizer     the RMSprop of the first setting (its options are shared by all settings)
+    ``learning_rate``, ``rho``, ``epsilon``, ``seeds``
+        the values along each axis (1-D arrays)
+    ``loss`` G + (steps+1,)
+        f(x_k) for k = 0 … steps; NaN after a divergence
+    ``final_params`` G + (dim,)
+        x at the last recorded step (``diverged_at`` or ``steps``)
+    ``diverged_at`` G, int
+        the first step k whose loss or gradient was not finite or whose loss exceeded the
+        bound (:func:`rmsprop_ref.run.diverging`); ``NEVER`` (-1) for runs that never did
+    ``optimizer``
+        the RMSprop of the first setting (its options are shared by all settings)
 
     :func:`sweep` makes one; the arrays are read-only.
     """

@@ -8,12 +8,15 @@ Each runner drives one framework's own optimizer, imported only when the runner 
     run_torch(params0, grads, **kwargs)   torch.optim.RMSprop
         kwargs: lr, alpha, eps, weight_decay, momentum, centered, ...
     run_optax(params0, grads, **kwargs)   optax.rmsprop
-        kwargs: learning_rate, decay, eps, initial_scale, eps_in_sqrt, centered, momentum,
-                nesterov, bias_correction
-    run_tf1(params0, grads, **kwargs)     tf.compat.v1.train.RMSPropOptimizer (eager)
+        kwargs: learning_rate, decay, eps, initial_scale, eps_in_sqrt,
+                centered, momentum, nesterov, bias_correction
+    run_tf1(params0, grads, **kwargs)
+        tf.compat.v1.train.RMSPropOptimizer (eager)
         kwargs: learning_rate, decay, momentum, epsilon, centered
-    run_reference(optimizer, params0, grads)   any rmsprop_ref optimizer
-    relative_error(actual, expected)           how far two runs are apart (see there)
+    run_reference(optimizer, params0, grads)
+        any rmsprop_ref optimizer
+    relative_error(actual, expected)
+        how far two runs are apart (see there)
 
 The keyword arguments are passed on in the framework's own spelling, unchanged, so a
 runner shows exactly what that framework does with them.

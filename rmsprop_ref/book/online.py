@@ -12,7 +12,8 @@ instance is a = 1010, b = 10, P = 101 (coefficient 10).
 The algorithms play x_t, see g_t = f_t'(x_t) (a constant: the problem is linear) and take a
 projected step with the step size α/√t of the analyses::
 
-    v_t = ρ·v_{t−1} + (1−ρ)·g_t²;   RMSprop: d_t = v_t;   AMSGrad: d_t = max(d_{t−1}, v_t)
+    v_t = ρ·v_{t−1} + (1−ρ)·g_t²
+    RMSprop: d_t = v_t;   AMSGrad: d_t = max(d_{t−1}, v_t)
     x_{t+1} = Π_[−1,1]( x_t − (α/√t)·g_t / (√d_t + ε) )
 
 Regret after T steps: R_T = Σ_t f_t(x_t) − min_{x∈[−1,1]} Σ_t f_t(x). An algorithm converges

@@ -80,8 +80,8 @@ def contour_with_trajectories(
     ax=None,
     levels: int = 20,
     resolution: int = 201,
-    xlabel: str = "$\\theta_1$",
-    ylabel: str = "$\\theta_2$",
+    xlabel: str = "θ₁",
+    ylabel: str = "θ₂",
     mark_minimizer: bool = True,
 ):
     """Log-spaced contour lines of a 2-D problem with each trajectory's path drawn on top.

@@ -65,14 +65,19 @@ class _Counting(np.ndarray):
 
 @dataclass(frozen=True)
 class StepModel:
-    """Per parameter, for one variant and dtype::
+    """Per parameter, for one variant and dtype.
 
-        arrays_read, arrays_written   state arrays a step must read / write (θ, g, v, m, b)
-        bytes                         (read + written) × itemsize: the minimum traffic
-        operations                    element-wise operations (ufunc calls) of the kernel
-        sqrt_and_divide               how many of them are square roots or divisions (slower)
-        unfused_bytes                 traffic when every operation streams its operands from
-                                      and its result to memory: Σ (array operands + 1) × itemsize
+    ``arrays_read``, ``arrays_written``
+        state arrays a step must read / write (θ, g, v, m, b)
+    ``bytes``
+        (read + written) × itemsize: the minimum traffic
+    ``operations``
+        element-wise operations (ufunc calls) of the kernel
+    ``sqrt_and_divide``
+        how many of them are square roots or divisions (slower)
+    ``unfused_bytes``
+        traffic when every operation streams its operands from and its result to memory:
+        Σ (array operands + 1) × itemsize
 
     :func:`step_model` makes one from a variant's name or an ``RMSprop``.
     """
