@@ -1,8 +1,8 @@
-"""AMSGrad as Reddi, Kale & Kumar (2018) wrote it: Algorithm 2, with no bias correction.
+"""AMSGrad as Reddi, Kale & Kumar (2018) wrote it: Algorithm 2, with no bias correction::
 
-    m ← β₁·m + (1−β₁)·g            (β₁ = 0: no momentum, m = g)
-    v ← β₂·v + (1−β₂)·g²           (RMSprop's running mean of g²; β₂ is RMSprop's ρ)
-    v̂ ← max(v̂, v)                  (the largest v so far, per coordinate)
+    m ← β₁·m + (1−β₁)·g      (β₁ = 0: no momentum, m = g)
+    v ← β₂·v + (1−β₂)·g²     (RMSprop's running mean of g²; β₂ is its ρ)
+    v̂ ← max(v̂, v)            (the largest v so far, per coordinate)
     θ ← θ − η·m / (√v̂ + ε)
 
 With β₁ = 0 this is RMSprop whose denominator may never shrink: the per-coordinate step

@@ -1,4 +1,4 @@
-"""MNIST, offline and verified, in exactly the layout of ``keras.datasets.mnist.load_data()``.
+"""MNIST, offline and verified, in exactly the layout of ``keras.datasets.mnist.load_data()``::
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     # uint8 images (60000, 28, 28) and (10000, 28, 28); uint8 labels 0..9

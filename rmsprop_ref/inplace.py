@@ -1,8 +1,9 @@
-"""A fast, in-place RMSprop step for large arrays, in plain NumPy.
+"""A fast, in-place RMSprop step for large arrays, in plain NumPy::
 
     fast = InPlaceRMSprop(RMSprop.preset("torch", momentum=0.9))
     state = fast.init(params)
-    state = fast.update_(params, grads, state)   # params and state buffers change IN PLACE
+    # params and the state's buffers change IN PLACE:
+    state = fast.update_(params, grads, state)
 
 **This path mutates its inputs by design.** ``update_`` overwrites the parameter arrays and
 the state's buffers (``mean_square``, ``mean_grad``, ``momentum_buffer``) with their new

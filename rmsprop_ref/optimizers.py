@@ -1,4 +1,4 @@
-"""Optimizers as pairs of pure functions, in the shape Optax made familiar.
+"""Optimizers as pairs of pure functions, in the shape Optax made familiar::
 
     opt = SGD(learning_rate=0.1, momentum=0.9)
     state = opt.init(params)
@@ -160,12 +160,14 @@ class SGDState(NamedTuple):
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, with optional (Nesterov) momentum and L2 weight decay.
+    r"""Stochastic gradient descent, with optional (Nesterov) momentum and L2 weight decay::
 
-    g ← g + wd·θ (when weight_decay > 0), then
-    plain:     θ ← θ − η·g
-    momentum:  b ← μ·b + g;  θ ← θ − η·b              (PyTorch's form; b starts at 0)
-    Nesterov:  b ← μ·b + g;  θ ← θ − η·(g + μ·b)
+        g ← g + wd·θ  (when weight_decay > 0), then
+        plain:     θ ← θ − η·g
+        momentum:  b ← μ·b + g;  θ ← θ − η·b        (PyTorch's form; b starts at 0)
+        Nesterov:  b ← μ·b + g;  θ ← θ − η·(g + μ·b)
+
+    The defaults are PyTorch's: η = 0.01, no momentum, no weight decay.
     """
 
     State = SGDState

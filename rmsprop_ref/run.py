@@ -1,10 +1,11 @@
-"""Run an optimizer on a toy problem and record everything a chapter plots.
+"""Run an optimizer on a toy problem and record everything a chapter plots::
 
     from rmsprop_ref import RMSprop
     from rmsprop_ref.problems import ill_conditioned_quadratic
     from rmsprop_ref.run import minimize
 
-    traj = minimize(ill_conditioned_quadratic(), RMSprop(0.01), x0=[-4.0, 1.0], steps=500)
+    traj = minimize(ill_conditioned_quadratic(), RMSprop(0.01),
+                    x0=[-4.0, 1.0], steps=500)
     traj.loss[-1], traj.diverged_at
 
 A run never raises because the optimizer blew up: at the first step k where the loss or

@@ -127,6 +127,38 @@ def test_literal_block_lines_finds_the_indented_block_after_a_double_colon():
     assert literal_block_lines(doc) == ["a = 1", "  b = 2"]
 
 
+def accidental_block_quotes(doc: str) -> list[str]:
+    """Indented lines after a blank line whose paragraph does not end with "::": reST shows
+    them as a quotation with the line breaks gone, where a literal block was meant."""
+    lines, found = doc.splitlines(), []
+    for i in range(1, len(lines) - 1):
+        if not lines[i].strip() and lines[i + 1].startswith(" "):
+            before = next((line for line in reversed(lines[:i]) if line.strip()), "")
+            if not before.startswith(" ") and not before.rstrip().endswith("::"):
+                found.append(lines[i + 1].strip())
+    return found
+
+
+def test_accidental_block_quotes_are_found():
+    assert accidental_block_quotes("Example.\n\n    x = 1\n") == ["x = 1"]
+    assert accidental_block_quotes("Example::\n\n    x = 1\n") == []
+
+
+def public_docstrings(module) -> list[tuple[str, str]]:
+    docs = [(module.__name__, inspect.cleandoc(module.__doc__ or ""))]
+    for name, obj in _public_objects(module):
+        target = obj.fget if isinstance(obj, property) else getattr(obj, "__func__", obj)
+        docs.append((name, inspect.getdoc(target) or ""))
+    return docs
+
+
+@pytest.mark.parametrize("module_name", public_modules())
+def test_docstrings_have_no_accidental_block_quotes(module_name):
+    module = importlib.import_module(module_name)
+    found = [f"{name}: {line!r}" for name, doc in public_docstrings(module) for line in accidental_block_quotes(doc)]
+    assert not found, "\n".join(found)
+
+
 @pytest.mark.parametrize("module_name", public_modules())
 def test_docstring_literal_blocks_fit_the_api_pages(module_name):
     module = importlib.import_module(module_name)

@@ -20,9 +20,10 @@ Regret after T steps: R_T = Σ_t f_t(x_t) − min_{x∈[−1,1]} Σ_t f_t(x). An
 in the online sense when R_T / T → 0.
 
 Because the gradients do not depend on x, v_t does not either, and at the periodic steady
-state of v the position moves, per period, by
+state of v the position moves, per period, by::
 
-    Δ = −(α/√t)·( a/√v_0 − b·Σ_{j=1}^{P−1} 1/√v_j ),   v_j = b² + (a² − b²)(1−ρ)ρ^j / (1 − ρ^P)
+    Δ = −(α/√t)·( a/√v_0 − b·Σ_{j=1}^{P−1} 1/√v_j ),
+    v_j = b² + (a² − b²)(1−ρ)ρ^j / (1 − ρ^P)
 
 (v_0 right after the large gradient). RMSprop drifts to +1 when the bracket is negative:
 the large gradient is diluted by its own square in v, while the small ones arrive after v
