@@ -1,7 +1,7 @@
 """rmsprop_ref: a small, tested NumPy reference for RMSprop in every framework's convention.
 
     from rmsprop_ref import RMSprop
-    opt = RMSprop.preset("keras")             # or "torch", "tf1", "optax", "graves2013", "hinton2012"
+    opt = RMSprop.preset("keras")   # or "torch", "tf1", "optax", "keras2.0", "lua_torch", ...
     state = opt.init(params)
     params, state = opt.update(params, grads, state)
 

@@ -100,16 +100,21 @@ def seeded_rng(seed: Any, name: str = "seed") -> np.random.Generator:
 # --------------------------------------------------------------------------- trees
 
 
-def check_same_structure(reference: Tree, other: Tree, name: str, reference_name: str = "params") -> None:
+def check_same_structure(
+    reference: Tree, other: Tree, name: str, reference_name: str = "params", *, none_leaves: bool = False
+) -> None:
     """Raise ValueError, naming the leaf, where ``other`` differs from ``reference``.
 
     Differences that count: container kind, dict keys, sequence length, and for leaves
-    the shape and the dtype (no silent casting between float32 and float64).
+    the shape and the dtype (no silent casting between float32 and float64). With
+    ``none_leaves``, None may stand in ``other`` for a leaf (a parameter without a gradient).
     """
-    _check(reference, other, reference_name, name)
+    _check(reference, other, reference_name, name, none_leaves)
 
 
-def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
+def _check(ref: Tree, other: Tree, ref_path: str, path: str, none_leaves: bool = False) -> None:
+    if none_leaves and other is None and not isinstance(ref, (dict, list, tuple)):
+        return
     if isinstance(ref, dict):
         if not isinstance(other, dict):
             raise ValueError(f"{path} must be a dict like {ref_path}; got {type(other).__name__}")
@@ -117,7 +122,7 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
             missing, extra = sorted(map(str, set(ref) - set(other))), sorted(map(str, set(other) - set(ref)))
             raise ValueError(f"{path} must have the keys of {ref_path}; missing {missing}, unexpected {extra}")
         for key in ref:
-            _check(ref[key], other[key], child_path(ref_path, key), child_path(path, key))
+            _check(ref[key], other[key], child_path(ref_path, key), child_path(path, key), none_leaves)
     elif isinstance(ref, (list, tuple)):
         if not isinstance(other, (list, tuple)) or len(other) != len(ref):
             got = (
@@ -127,10 +132,12 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str) -> None:
             )
             raise ValueError(f"{path} must be a sequence of {len(ref)} items like {ref_path}; got {got}")
         for index, (a, b) in enumerate(zip(ref, other)):
-            _check(a, b, child_path(ref_path, index), child_path(path, index))
+            _check(a, b, child_path(ref_path, index), child_path(path, index), none_leaves)
     else:
         if isinstance(other, (dict, list, tuple)):
             raise ValueError(f"{path} must be an array like {ref_path}; got a {type(other).__name__}")
+        if other is None:
+            raise ValueError(f"{path} is None; an array like {ref_path} is needed here")
         ref_arr, arr = np.asarray(ref), np.asarray(other)
         if arr.shape != ref_arr.shape:
             raise ValueError(f"{path} has shape {arr.shape}; it must match {ref_path}, shape {ref_arr.shape}")
@@ -222,17 +229,20 @@ def check_state_matches(optimizer: Optimizer, state) -> None:
             )
 
 
-def check_step_inputs(optimizer: Optimizer, params: Tree, grads: Tree, state, made_by: str) -> None:
+def check_step_inputs(
+    optimizer: Optimizer, params: Tree, grads: Tree, state, made_by: str, *, none_grads: bool = False
+) -> None:
     """Everything a step checks before it computes: the state's type (``made_by`` says which
     methods make it), float parameters, gradients and state buffers shaped like the parameters,
     buffers that match the optimizer's configuration, and an ε the parameters' dtype can hold.
-    The pure and in-place paths share this check."""
+    The pure and in-place paths share this check; ``none_grads`` lets a gradient leaf be None
+    (the pure path skips that parameter)."""
     if not isinstance(state, optimizer.State):
         raise ValueError(
             f"state must be the {optimizer.State.__name__} returned by {made_by}; got {type(state).__name__}"
         )
     check_float_leaves(params)
-    check_same_structure(params, grads, "grads")
+    check_same_structure(params, grads, "grads", none_leaves=none_grads)
     check_state_matches(optimizer, state)
     for name, slot in zip(optimizer.State._fields[1:], state[1:]):
         if slot is not None:

@@ -4,11 +4,12 @@ Every framework spells RMSprop's hyper-parameters its own way (the keywords belo
 those that change the maths) and fixes some conventions that no keyword changes:
 
 Keras
-    ``learning_rate rho epsilon momentum centered weight_decay``; fixed: ε inside √,
-    v₀ = 0, η inside the momentum buffer b, decoupled weight decay
+    ``learning_rate rho epsilon momentum centered weight_decay``, and on the gradients
+    ``loss_scale_factor clipnorm global_clipnorm clipvalue``; fixed: ε inside √, v₀ = 0,
+    η inside the momentum buffer b, decoupled weight decay
 PyTorch
-    ``lr alpha eps momentum centered weight_decay``; fixed: ε outside √, v₀ = 0, η outside
-    b, coupled L2 weight decay
+    ``lr alpha eps momentum centered weight_decay maximize``; fixed: ε outside √, v₀ = 0,
+    η outside b, coupled L2 weight decay
 TF1
     ``learning_rate decay epsilon momentum centered``; fixed: ε inside √, v₀ = 1, η inside b
 Optax
@@ -43,12 +44,23 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from .rmsprop import PRESETS, RMSprop
+from .gradients import CLIPPING
+from .rmsprop import PRESETS, RMSprop, apply_preset
+from .schedules import LegacyDecay
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
+#: Earlier releases whose keywords :func:`reference_settings` reads (and :func:`translate`
+#: translates from): multi-backend Keras 2, legacy tf.keras and Lua Torch.
+RELEASES = ("keras2.0", "keras2.3", "tf_keras_legacy", "lua_torch")
+SOURCES = FRAMEWORKS + RELEASES
 
-#: Each framework's keyword -> the rmsprop_ref.RMSprop option it sets. Only keywords that
-#: change the maths: clipping, names, locking, foreach and the like are left out on purpose.
+# Keras 2's and legacy tf.keras's ``decay``: not an RMSprop option but an inverse-time decay
+# of η (rmsprop_ref.schedules.LegacyDecay), so it has a name of its own in SPELLINGS.
+LEARNING_RATE_DECAY = "learning_rate_decay"
+
+#: Each source's keyword -> the rmsprop_ref.RMSprop option it sets (or LEARNING_RATE_DECAY).
+#: Only keywords that change the maths: names, locking, foreach and the like are left out
+#: on purpose.
 SPELLINGS: dict[str, dict[str, str]] = {
     "keras": {
         "learning_rate": "learning_rate",
@@ -57,6 +69,10 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "momentum": "momentum",
         "centered": "centered",
         "weight_decay": "weight_decay",
+        "loss_scale_factor": "loss_scale_factor",
+        "clipnorm": "clipnorm",
+        "global_clipnorm": "global_clipnorm",
+        "clipvalue": "clipvalue",
     },
     "torch": {
         "lr": "learning_rate",
@@ -65,6 +81,7 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "momentum": "momentum",
         "centered": "centered",
         "weight_decay": "weight_decay",
+        "maximize": "maximize",
     },
     "tf1": {
         "learning_rate": "learning_rate",
@@ -84,15 +101,61 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "nesterov": "nesterov",
         "bias_correction": "bias_correction",
     },
+    # Keras 2.0.0-2.2.5 spelled η only ``lr``; 2.3 renamed it and kept ``lr`` working.
+    "keras2.0": {"lr": "learning_rate", "rho": "rho", "epsilon": "epsilon", "decay": LEARNING_RATE_DECAY},
+    "keras2.3": {
+        "learning_rate": "learning_rate",
+        "lr": "learning_rate",
+        "rho": "rho",
+        "epsilon": "epsilon",
+        "decay": LEARNING_RATE_DECAY,
+    },
+    "tf_keras_legacy": {
+        "learning_rate": "learning_rate",
+        "lr": "learning_rate",
+        "rho": "rho",
+        "momentum": "momentum",
+        "epsilon": "epsilon",
+        "centered": "centered",
+        "decay": LEARNING_RATE_DECAY,
+    },
+    "lua_torch": {
+        "learningRate": "learning_rate",
+        "alpha": "rho",
+        "epsilon": "epsilon",
+        "weightDecay": "weight_decay",
+        "initialMean": "initial_accumulator",
+    },
 }
 
-NAMES = {"keras": "Keras", "torch": "PyTorch", "tf1": "TF1", "optax": "Optax"}
+NAMES = {
+    "keras": "Keras",
+    "torch": "PyTorch",
+    "tf1": "TF1",
+    "optax": "Optax",
+    "keras2.0": "Keras 2.0",
+    "keras2.3": "Keras 2.3",
+    "tf_keras_legacy": "legacy tf.keras",
+    "lua_torch": "Lua Torch",
+}
 CONSTRUCTORS = {
     "keras": "keras.optimizers.RMSprop",
     "torch": "torch.optim.RMSprop",
     "tf1": "tf.compat.v1.train.RMSPropOptimizer",
     "optax": "optax.rmsprop",
+    "keras2.0": "keras.optimizers.RMSprop",
+    "keras2.3": "keras.optimizers.RMSprop",
+    "tf_keras_legacy": "tf.keras.optimizers.legacy.RMSprop",
+    "lua_torch": "optim.rmsprop",
 }
+
+# How a source reads some keywords beyond their plain value (from each release's code):
+# ``lr`` wins over ``learning_rate`` (Keras 2.3: kwargs.pop('lr', learning_rate); legacy
+# tf.keras: kwargs.get("lr", learning_rate)), and legacy tf.keras replaces a falsy epsilon
+# (0 or None) by 1e-7 (``epsilon or backend_config.epsilon()``), as Keras 2.1.3-2.2.5 did
+# for None. Lua Torch's optim reads a missing or nil field as its default.
+_LR_WINS = ("keras2.3", "tf_keras_legacy")
+_EPSILON_DEFAULT_WHEN = {"tf_keras_legacy": (0, None), "keras2.3": (None,)}
 
 # rmsprop_ref.RMSprop's own defaults (read from its signature), for the options a preset leaves unset.
 _BASE = {
@@ -113,27 +176,29 @@ _OPTION_ALIASES = {
 }
 
 
-def _check_framework(argument: str, value: Any) -> str:
-    if value not in FRAMEWORKS:
-        raise ValueError(f"{argument} must be one of {', '.join(map(repr, FRAMEWORKS))}; got {value!r}")
+def _check_framework(argument: str, value: Any, accepted: tuple[str, ...] = FRAMEWORKS) -> str:
+    if value not in accepted:
+        raise ValueError(f"{argument} must be one of {', '.join(map(repr, accepted))}; got {value!r}")
     return value
 
 
-def _framework_defaults(framework: str) -> dict[str, Any]:
-    """Every RMSprop option as the framework sets it when given no keywords."""
-    settings = dict(_BASE)
-    settings.update(PRESETS[framework]["settings"])
-    return settings
+def _framework_defaults(framework: str, **options: Any) -> dict[str, Any]:
+    """Every RMSprop option as the source sets it when given no keywords but ``options``."""
+    return {**_BASE, **apply_preset(framework, options)}
 
 
 def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, Any]:
     """The keyword arguments of :class:`rmsprop_ref.rmsprop.RMSprop` that compute what ``source`` does.
 
+    ``source`` is a framework (:data:`FRAMEWORKS`) or an earlier release (:data:`RELEASES`).
     ``settings`` are keyword arguments in ``source``'s spelling (e.g. PyTorch's ``lr``,
-    ``alpha``); the ones left out take the framework's defaults. ``RMSprop(**result)`` is
-    the NumPy twin of that framework's optimizer.
+    ``alpha``); the ones left out take the source's defaults. ``RMSprop(**result)`` is
+    the NumPy twin of that optimizer. A release's keywords mean what its code made of them:
+    Keras 2's and legacy tf.keras's ``decay`` becomes a
+    :class:`~rmsprop_ref.schedules.LegacyDecay` schedule, their ``lr`` wins over
+    ``learning_rate``, and legacy tf.keras replaces ``epsilon=0`` (or None) by 1e-7.
     """
-    _check_framework("source", source)
+    _check_framework("source", source, SOURCES)
     if not isinstance(settings, Mapping):
         raise ValueError(f"settings must be a mapping of keyword arguments; got {type(settings).__name__}")
     spelling = SPELLINGS[source]
@@ -149,16 +214,25 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
             f"unknown keyword(s) for {source} ({CONSTRUCTORS[source]}): {', '.join(map(repr, unknown))}{hint}; "
             f"accepted: {', '.join(spelling)}"
         )
-    result = _framework_defaults(source)
-    for key, value in settings.items():
+    options: dict[str, Any] = {}
+    # ``lr`` last where it wins over ``learning_rate``.
+    for key in sorted(settings, key=lambda k: source in _LR_WINS and k == "lr"):
+        value = settings[key]
         if key == "weight_decay" and value is None:  # Keras's "no weight decay"
             value = 0.0
         if key == "momentum" and value is None:  # Optax's "no momentum"
             value = 0.0
-        result[spelling[key]] = value
+        if spelling[key] == "epsilon" and any(value is v or value == v for v in _EPSILON_DEFAULT_WHEN.get(source, ())):
+            value = _framework_defaults(source)["epsilon"]
+        options[spelling[key]] = value
+    decay = options.pop(LEARNING_RATE_DECAY, 0.0)
+    resolved = _framework_defaults(source, **options)
+    result = {"learning_rate": resolved.pop("learning_rate"), **resolved}
     if result["learning_rate"] is None:
         raise ValueError(f"settings for {source} need 'learning_rate': {CONSTRUCTORS[source]} has no default")
     try:
+        if decay is None or decay != 0:
+            result["learning_rate"] = LegacyDecay(result["learning_rate"], decay)
         RMSprop(**result)  # the value checks, in one place
     except ValueError as error:
         option = str(error).split()[0]
@@ -212,7 +286,10 @@ class Translation:
 
 def _call(framework: str, kwargs: Mapping[str, Any], width: int | None = None) -> str:
     """The constructor call as source; longer than ``width``, one argument per line."""
-    args = (["params"] if framework == "torch" else []) + [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    args = [f"{k}={_literal(v)}" for k, v in kwargs.items()]
+    if framework == "lua_torch":  # optim.rmsprop(opfunc, x, config): the keywords are a Lua table
+        return f"{CONSTRUCTORS[framework]}(opfunc, x, {{{', '.join(args)}}})"
+    args = (["params"] if framework == "torch" else []) + args
     one_line = f"{CONSTRUCTORS[framework]}({', '.join(args)})"
     if width is None or len(one_line) <= width:
         return one_line
@@ -240,7 +317,9 @@ def _steps_to_forget(rho: float, fraction: float = 0.01) -> int:
 def translate(settings: Mapping[str, Any], source: str, target: str) -> Translation:
     """Translate RMSprop settings from ``source``'s spelling to ``target``'s keyword arguments.
 
-    ``source`` and ``target`` are ``"keras"``, ``"torch"``, ``"tf1"`` or ``"optax"``.
+    ``target`` is ``"keras"``, ``"torch"``, ``"tf1"`` or ``"optax"``; ``source`` is one of
+    them or an earlier release (``"keras2.0"``, ``"keras2.3"``, ``"tf_keras_legacy"``,
+    ``"lua_torch"``), for porting old code.
     ``settings`` holds ``source``'s keywords (only those that change the maths, see
     :data:`SPELLINGS`); the ones left out take ``source``'s defaults, and the result states
     every value explicitly (PyTorch's ``alpha`` default 0.99 becomes Keras's ``rho=0.99``,
@@ -305,6 +384,14 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
             options["weight_decay"] = 0.0
             differences.append(_weight_decay_difference(wanted, source, target))
 
+    # Keras 2's and legacy tf.keras's ``decay``: the target writes it as a schedule.
+    rate = wanted["learning_rate"]
+    if isinstance(rate, LegacyDecay):
+        notes.append(_decay_recipe(rate, src, target))
+
+    # What the target does not do to the gradients itself.
+    differences += _gradient_differences(wanted, options, spelling, src, tgt, target)
+
     # Options only Optax has.
     if wanted["nesterov"] and "nesterov" not in spelling:
         options["nesterov"] = False
@@ -351,6 +438,65 @@ def spell(framework: str, **options: Any) -> dict[str, Any]:
     return {keyword[name]: _framework_value(framework, keyword[name], value) for name, value in options.items()}
 
 
+# How each framework clips outside its RMSprop, for the options it has no keyword for.
+_CLIP_RECIPES = {
+    "torch": {
+        "clipnorm": "torch.nn.utils.clip_grad_norm_(p, {v}) on each parameter p before optimizer.step()",
+        "global_clipnorm": "torch.nn.utils.clip_grad_norm_(model.parameters(), {v}) before optimizer.step()",
+        "clipvalue": "torch.nn.utils.clip_grad_value_(model.parameters(), {v}) before optimizer.step()",
+    },
+    "tf1": {
+        "clipnorm": "tf.clip_by_norm(g, {v}) on each gradient before apply_gradients",
+        "global_clipnorm": "tf.clip_by_global_norm(grads, {v}) before apply_gradients",
+        "clipvalue": "tf.clip_by_value(g, -{v}, {v}) before apply_gradients",
+    },
+    "optax": {
+        "clipnorm": "Optax has no per-leaf norm clip (clip_by_block_rms divides by the RMS, not the norm), "
+        "so scale each leaf g to g·{v}/max(‖g‖, {v}) yourself",
+        "global_clipnorm": "optax.chain(optax.clip_by_global_norm({v}), optax.rmsprop(...))",
+        "clipvalue": "optax.chain(optax.clip({v}), optax.rmsprop(...))",
+    },
+}
+
+
+def _gradient_differences(wanted: dict, options: dict, spelling: dict, src: str, tgt: str, target: str) -> list[str]:
+    """The gradient options the target has no keyword for: left out, with the recipe."""
+    differences = []
+    for name in CLIPPING:
+        value = wanted[name]
+        if value is not None and name not in spelling:
+            options[name] = None
+            recipe = _CLIP_RECIPES[target][name].format(v=_g(value))
+            differences.append(f"{src} clips the gradients ({name}={_g(value)}); {tgt}'s RMSprop does not: {recipe}.")
+    scale = wanted["loss_scale_factor"]
+    if scale is not None and "loss_scale_factor" not in spelling:
+        options["loss_scale_factor"] = None
+        differences.append(
+            f"{src} divides the gradients by loss_scale_factor={_g(scale)} (they come from a loss multiplied by it); "
+            f"{tgt}'s RMSprop does not: divide the loss or the gradients by {_g(scale)} yourself."
+        )
+    if wanted["maximize"] and "maximize" not in spelling:
+        options["maximize"] = False
+        differences.append(f"{src} maximizes (it negates the gradient); {tgt} minimizes: negate the loss yourself.")
+    return differences
+
+
+def _decay_recipe(rate: LegacyDecay, source_name: str, target: str) -> str:
+    """How ``target`` writes ``source``'s inverse-time ``decay`` of η, as a schedule."""
+    d = _g(rate.decay)
+    what = f"{source_name}'s decay={d} makes η_t = η / (1 + {d}·t), t the updates done so far"
+    if callable(rate.learning_rate):
+        return f"{what}, here laid over a schedule: pass the target a schedule that computes both."
+    lr = _g(rate.learning_rate)
+    recipes = {
+        "keras": f"keras.optimizers.schedules.InverseTimeDecay({lr}, decay_steps=1, decay_rate={d})",
+        "torch": f"torch.optim.lr_scheduler.LambdaLR(optimizer, lambda t: 1 / (1 + {d} * t)), stepped after each update",
+        "tf1": f"tf.compat.v1.train.inverse_time_decay({lr}, global_step, decay_steps=1, decay_rate={d})",
+        "optax": f"learning_rate=lambda count: {lr} / (1 + {d} * count)",
+    }
+    return f"{what}; in {NAMES[target]}: {recipes[target]}."
+
+
 def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
     src, tgt = NAMES[source], NAMES[target]
     decay, rate = wanted["weight_decay"], wanted["learning_rate"]
@@ -380,7 +526,7 @@ def _weight_decay_difference(wanted: dict, source: str, target: str) -> str:
 def _framework_value(target: str, key: str, value: Any) -> Any:
     if target == "optax" and key == "momentum":
         return None if value == 0 else value
-    if isinstance(value, bool) or callable(value):
+    if value is None or isinstance(value, bool) or callable(value):
         return value
     return float(value)
 
@@ -389,8 +535,10 @@ def _worth_stating(key: str, value: Any) -> bool:
     """Always state η, ρ, ε, momentum, centered (and ε placement in Optax); the rest when set."""
     if key in ("weight_decay", "initial_scale"):
         return value != 0
-    if key in ("nesterov", "bias_correction"):
+    if key in ("nesterov", "bias_correction", "maximize"):
         return bool(value)
+    if key in CLIPPING or key == "loss_scale_factor":
+        return value is not None
     return True
 
 
@@ -406,8 +554,8 @@ def conventions_table() -> list[dict[str, str]]:
     """
     rows = []
     for name, preset in PRESETS.items():
-        framework = name if name in FRAMEWORKS else None
-        s = _framework_defaults(name) if framework else {**_BASE, **preset["settings"]}
+        framework = name if name in SPELLINGS else None
+        s = _framework_defaults(name)
         offers = set(SPELLINGS[framework].values()) if framework else set()
 
         def option(key: str, offers=offers, s=s) -> str:  # bound now: called in this iteration only
@@ -421,6 +569,8 @@ def conventions_table() -> list[dict[str, str]]:
             rate = _g(s["learning_rate"])
         if s["epsilon"] == 0:
             placement = "none"
+        elif _framework_defaults(name, momentum=0.5)["epsilon_in_sqrt"] != s["epsilon_in_sqrt"]:
+            placement = "outside √, inside with momentum"
         elif "epsilon_in_sqrt" in offers:
             placement = "inside √ (option)" if s["epsilon_in_sqrt"] else "outside √ (option)"
         else:

@@ -46,6 +46,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from ._checks import check_count, check_flag, check_step_inputs
+from .gradients import refuse_unsupported_options
 from .rmsprop import RMSprop, RMSpropState
 from .tree import Tree, leaves_with_paths
 
@@ -229,6 +230,7 @@ class InPlaceRMSprop:
     ):
         if not isinstance(optimizer, RMSprop):
             raise ValueError(f"optimizer must be an rmsprop_ref.RMSprop; got {type(optimizer).__name__}")
+        refuse_unsupported_options(optimizer, "InPlaceRMSprop")
         check_count("block_size", block_size)
         if threads is None:
             threads = default_threads()

@@ -33,7 +33,7 @@ from ._checks import (
     check_step_inputs,
     reject_unknown_keywords,
 )
-from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi
+from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi, tree_map_multi_with_path
 
 LearningRate = float | Callable[[int], float]
 
@@ -83,15 +83,29 @@ class Optimizer:
         return self.State(0, *slots)
 
     def update(self, params: Tree, grads: Tree, state) -> tuple[Tree, Any]:
-        """Return ``(new_params, new_state)``; the inputs are left untouched."""
+        """Return ``(new_params, new_state)``; the inputs are left untouched.
+
+        A gradient leaf may be None: that parameter and its buffers stay as they are.
+        """
         self._check_inputs(params, grads, state)
+        grads = self.prepare_gradients(grads)
         step = int(state.step)
         learning_rate = self.learning_rate_at(step)
         slots = state[1:]
         # An unused buffer is None; give leaf_update a None for each of its leaves.
         slot_trees = [tree_map(lambda _: None, params) if s is None else s for s in slots]
-        leaf = partial(self.leaf_update, learning_rate=learning_rate, step=step)
-        new_params, *new_slots = tree_map_multi(leaf, 1 + len(slots), params, grads, *slot_trees)
+        if self.leaf_optimizer is None:
+            leaf_update = partial(self.leaf_update, learning_rate=learning_rate, step=step)
+
+            def leaf(theta, g, *leaf_slots):
+                # A parameter without a gradient (None, as PyTorch's .grad before any backward
+                # pass) is skipped, state and all, as PyTorch and Keras skip it.
+                return (theta, *leaf_slots) if g is None else leaf_update(theta, g, *leaf_slots)
+
+            new_params, *new_slots = tree_map_multi(leaf, 1 + len(slots), params, grads, *slot_trees)
+        else:
+            step_leaf = partial(self._step_leaf_with_its_options, step=step)
+            new_params, *new_slots = tree_map_multi_with_path(step_leaf, 1 + len(slots), params, grads, *slot_trees)
         new_slots = [None if old is None else new for old, new in zip(slots, new_slots)]
         new_state = self.State(step + 1, *new_slots)
         # Overflow must not be written into the state unnoticed: a mean square of inf stops
@@ -103,6 +117,30 @@ class Optimizer:
                     if not np.all(np.isfinite(leaf)):
                         raise non_finite_step(step, path, np.asarray(leaf).dtype)
         return new_params, new_state
+
+    # -- options that differ from leaf to leaf
+
+    #: None, or a function from a leaf's path to the optimizer that steps that leaf (RMSprop's
+    #: ``leaf_options``). It may switch a buffer off for its leaf, never on: the optimizer-wide
+    #: settings decide which buffers the state holds.
+    leaf_optimizer: Callable[[str], Optimizer] | None = None
+
+    def _step_leaf_with_its_options(self, path: str, theta, g, *leaf_slots, step: int) -> tuple:
+        if g is None:
+            return (theta, *leaf_slots)
+        optimizer = self.leaf_optimizer(path)
+        if getattr(optimizer, "maximize", False) != getattr(self, "maximize", False):
+            g = -g  # this leaf maximizes while the others minimize, or the other way round
+        used = [fill is not None for fill in optimizer.slot_fills()]
+        new_theta, *new_slots = optimizer.leaf_update(
+            theta,
+            g,
+            *[slot if use else None for slot, use in zip(leaf_slots, used)],
+            learning_rate=optimizer.learning_rate_at(step),
+            step=step,
+        )
+        # a buffer this leaf does not use keeps its value
+        return (new_theta, *[new if use else old for new, old, use in zip(new_slots, leaf_slots, used)])
 
     # -- helpers for subclasses and callers
 
@@ -125,11 +163,16 @@ class Optimizer:
         return value
 
     def _check_inputs(self, params: Tree, grads: Tree, state) -> None:
-        check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update")
+        check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update", none_grads=True)
         for tree, name in ((params, "params"), (grads, "grads")):
             for path, leaf in leaves_with_paths(tree, name):
-                if not np.all(np.isfinite(leaf)):
+                if leaf is not None and not np.all(np.isfinite(leaf)):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
+
+    def prepare_gradients(self, grads: Tree) -> Tree:
+        """The gradients the update uses, from the ones given (unchanged here; RMSprop can
+        unscale, clip and negate them)."""
+        return grads
 
     def slot_fills(self) -> list[float | None]:  # pragma: no cover - abstract
         """The start value of each state buffer after ``step`` (in ``State``'s field order),

@@ -9,11 +9,20 @@ momentum buffer, what weight decay means. ``RMSprop`` exposes each detail as an 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_flag, check_fraction, check_learning_rate, check_non_negative, reject_unknown_keywords
+from ._checks import (
+    check_flag,
+    check_fraction,
+    check_learning_rate,
+    check_non_negative,
+    is_real,
+    reject_unknown_keywords,
+)
+from .gradients import GRADIENT_OPTIONS, GradientOptions
 from .optimizers import LearningRate, Optimizer
 from .tree import Tree
 
@@ -30,6 +39,9 @@ class RMSpropState(NamedTuple):
 class RMSprop(Optimizer):
     r"""RMSprop with every convention as an option. One step, in this order::
 
+        0. the gradients: divided by loss_scale_factor, clipped (clipnorm,
+           global_clipnorm or clipvalue, as Keras), negated (maximize, as
+           PyTorch); see rmsprop_ref.gradients
         1. weight decay: coupled (PyTorch)   g ← g + wd·θ
                          decoupled (Keras)   θ ← θ − η·wd·θ, on the pre-step θ
         2. v ← ρ·v + (1−ρ)·g²
@@ -43,6 +55,14 @@ class RMSprop(Optimizer):
            η outside the buffer: b ← μ·b + u;    θ ← θ − η·b  (PyTorch)
            Nesterov (Optax):     θ ← θ − (η·u + μ·b) with the new b (η inside),
                                  or θ ← θ − η·(u + μ·b) (η outside)
+
+    ``leaf_options`` makes options differ from leaf to leaf, as PyTorch's parameter groups
+    and Keras's ``exclude_from_weight_decay`` do: a function from a leaf's path (as
+    :func:`rmsprop_ref.tree.leaves_with_paths` writes it, e.g. ``"params['dense']['bias']"``)
+    to a dict of options for that leaf, drawn from ``LEAF_OPTIONS``; an empty dict keeps the
+    optimizer's. For example ``leaf_options=lambda path: {"weight_decay": 0.0} if "bias" in
+    path else {}``. A leaf may switch momentum or centering off, not on: the optimizer-wide
+    settings decide which buffers the state holds.
 
     The bare defaults are Keras 3's (η = 0.001, ρ = 0.9, ε = 1e-7 inside the root), the
     framework the article's code runs on.
@@ -62,6 +82,8 @@ class RMSprop(Optimizer):
         "weight_decay",
         "weight_decay_mode",
         "bias_correction",
+        *GRADIENT_OPTIONS,
+        "leaf_options",
     )
 
     def __init__(
@@ -79,6 +101,12 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         weight_decay_mode: str = "decoupled",
         bias_correction: bool = False,
+        loss_scale_factor: float | None = None,
+        clipnorm: float | None = None,
+        global_clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        maximize: bool = False,
+        leaf_options: Callable[[str], Mapping[str, Any]] | None = None,
         **unknown: Any,
     ):
         reject_unknown_keywords("RMSprop", unknown, self.HYPERPARAMETERS)
@@ -98,22 +126,75 @@ class RMSprop(Optimizer):
             raise ValueError(f"weight_decay_mode must be one of {WEIGHT_DECAY_MODES}; got {weight_decay_mode!r}")
         self.weight_decay_mode = weight_decay_mode
         self.bias_correction = check_flag("bias_correction", bias_correction)
+        gradients = GradientOptions.checked(
+            loss_scale_factor=loss_scale_factor,
+            clipnorm=clipnorm,
+            global_clipnorm=global_clipnorm,
+            clipvalue=clipvalue,
+            maximize=maximize,
+        )
+        for name, value in gradients._asdict().items():
+            setattr(self, name, value)
+        self._gradients = gradients if gradients.active else None
+        if leaf_options is not None and not callable(leaf_options):
+            raise ValueError(
+                "leaf_options must be None or a function from a leaf's path (a str such as "
+                f"\"params['dense']['bias']\") to a dict of options; got {leaf_options!r}"
+            )
+        self.leaf_options = leaf_options
+        self._leaf_optimizers: dict[str, RMSprop] = {}
+        self.leaf_optimizer = None if leaf_options is None else self._optimizer_for_leaf
         self._freeze()
+
+    def _optimizer_for_leaf(self, path: str) -> RMSprop:
+        """The RMSprop that steps the leaf at ``path``: these options with ``leaf_options(path)``."""
+        optimizer = self._leaf_optimizers.get(path)
+        if optimizer is not None:
+            return optimizer
+        overrides = self.leaf_options(path)
+        if not isinstance(overrides, Mapping):
+            raise ValueError(f"leaf_options({path!r}) must return a dict of options; got {overrides!r}")
+        unknown = sorted(set(overrides) - set(LEAF_OPTIONS))
+        if unknown:
+            raise ValueError(
+                f"leaf_options({path!r}) sets {', '.join(unknown)}; a leaf can change only "
+                f"{', '.join(LEAF_OPTIONS)} (the other options apply to the whole optimizer)"
+            )
+        settings = {**self.hyperparameters(), **overrides, "leaf_options": None}
+        for name in GRADIENT_OPTIONS[:-1]:  # the gradients are already unscaled and clipped, all together
+            settings[name] = None
+        if settings["momentum"] == 0:
+            settings["nesterov"] = False
+        try:
+            optimizer = RMSprop(**settings)
+        except ValueError as error:
+            raise ValueError(f"leaf_options({path!r}): {error}") from None
+        for name, on in (("momentum", optimizer.momentum > 0), ("centered", optimizer.centered)):
+            if on and not getattr(self, name):
+                raise ValueError(
+                    f"leaf_options({path!r}) turns {name} on, but the optimizer has it off, so its state "
+                    f"holds no buffer for it: turn {name} on for the optimizer and off for the leaves without it"
+                )
+        self._leaf_optimizers[path] = optimizer
+        return optimizer
 
     @classmethod
     def preset(cls, name: str, **overrides: Any) -> RMSprop:
         """RMSprop with the defaults and conventions of one source, optionally overridden.
 
-        ``"keras"``, ``"torch"``, ``"tf1"``, ``"optax"``, ``"graves2013"``, ``"hinton2012"``.
-        TF1, Optax and Hinton's lecture fix no learning rate: pass ``learning_rate=``.
+        Frameworks: ``"keras"``, ``"torch"``, ``"tf1"``, ``"optax"``. Earlier releases:
+        ``"keras2.0"``, ``"keras2.3"``, ``"tf_keras_legacy"``, ``"lua_torch"``. Papers:
+        ``"graves2013"``, ``"hinton2012"``. TF1, Optax and Hinton's lecture fix no learning
+        rate: pass ``learning_rate=``. The overrides are this class's options; to read a
+        configuration written in a framework's own keywords (``lr``, ``decay``…), use
+        :func:`rmsprop_ref.conventions.reference_settings`.
         """
-        if name not in PRESETS:
-            raise ValueError(f"unknown RMSprop preset {name!r}; valid presets: {', '.join(PRESETS)}")
-        settings = dict(PRESETS[name]["settings"])
-        if settings.get("learning_rate") is None and "learning_rate" not in overrides:
-            raise TypeError(f"RMSprop.preset({name!r}) needs learning_rate=: {PRESETS[name]['source']} has no default")
-        settings.update(overrides)
-        return cls(**settings)
+        return cls(**preset_settings(name, **overrides))
+
+    def prepare_gradients(self, grads):
+        """Unscale, clip and negate the gradients as :mod:`rmsprop_ref.gradients` says,
+        before the update (and before its weight decay)."""
+        return grads if self._gradients is None else self._gradients.apply(grads)
 
     def slot_fills(self):
         return [
@@ -168,10 +249,51 @@ class RMSprop(Optimizer):
         return theta - step_taken, mean_square, mean_grad, buffer
 
 
-#: Each source's defaults and conventions (its name: its settings, citation and notes).
-#: ``learning_rate: None`` means the source fixes none.
+#: What ``leaf_options`` may change for one leaf: the options of PyTorch's parameter groups
+#: (and Keras's exclusion from weight decay, ``weight_decay=0``). The others, conventions and
+#: the gradients' unscaling and clipping, belong to the whole optimizer.
+LEAF_OPTIONS = ("learning_rate", "rho", "epsilon", "weight_decay", "momentum", "centered", "maximize")
+
+
+def preset_settings(name: str, **overrides: Any) -> dict[str, Any]:
+    """The keyword arguments of :class:`RMSprop` for preset ``name`` with ``overrides`` applied.
+
+    A preset whose convention depends on another option (legacy tf.keras puts ε inside the
+    root only with momentum) applies its ``rule`` after the overrides, unless the override
+    sets that convention itself.
+    """
+    settings = apply_preset(name, overrides)
+    if settings.get("learning_rate") is None:
+        raise TypeError(f"RMSprop.preset({name!r}) needs learning_rate=: {PRESETS[name]['source']} has no default")
+    return settings
+
+
+def apply_preset(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Preset ``name``'s settings, then ``overrides``, then the preset's rule; no other check."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown RMSprop preset {name!r}; valid presets: {', '.join(PRESETS)}")
+    preset = PRESETS[name]
+    settings = {**preset["settings"], **overrides}
+    rule = preset.get("rule")
+    return rule(settings) if rule else settings
+
+
+def _epsilon_inside_with_momentum(settings: dict[str, Any]) -> dict[str, Any]:
+    """Legacy tf.keras: without momentum its own Python code adds ε outside the root,
+    g/(√v + ε); with momentum it calls TensorFlow's fused ApplyRMSProp kernel, which
+    adds ε inside, g/√(v + ε)."""
+    momentum = settings.get("momentum", 0.0)
+    settings.setdefault("epsilon_in_sqrt", is_real(momentum) and momentum > 0)
+    return settings
+
+
+#: Each source's defaults and conventions. ``kind`` is "framework" (a current release),
+#: "release" (an earlier one, read from its code) or "paper"; ``source`` cites it;
+#: ``settings`` are RMSprop's options (``learning_rate: None``: the source fixes none);
+#: ``rule``, where present, sets a convention that depends on other options.
 PRESETS: dict[str, dict[str, Any]] = {
     "keras": {
+        "kind": "framework",
         "source": "Keras 3 keras.optimizers.RMSprop (and tf.keras >= 2.11)",
         "settings": dict(
             learning_rate=0.001,
@@ -184,6 +306,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
     },
     "torch": {
+        "kind": "framework",
         "source": "PyTorch torch.optim.RMSprop",
         "settings": dict(
             learning_rate=0.01,
@@ -196,6 +319,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
     },
     "tf1": {
+        "kind": "framework",
         "source": "TensorFlow 1 tf.compat.v1.train.RMSPropOptimizer",
         "settings": dict(
             learning_rate=None,
@@ -207,6 +331,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
     },
     "optax": {
+        "kind": "framework",
         "source": "Optax optax.rmsprop",
         "settings": dict(
             learning_rate=None,
@@ -217,7 +342,67 @@ PRESETS: dict[str, dict[str, Any]] = {
             lr_in_momentum=True,
         ),
     },
+    "keras2.0": {
+        "kind": "release",
+        "source": (
+            "multi-backend Keras 2.0.0 to 2.1.2, keras/optimizers.py, class RMSprop "
+            "(the Keras of the article's program)"
+        ),
+        "settings": dict(
+            learning_rate=0.001,
+            rho=0.9,
+            epsilon=1e-8,
+            epsilon_in_sqrt=False,
+            initial_accumulator=0.0,
+        ),
+    },
+    "keras2.3": {
+        "kind": "release",
+        "source": (
+            "multi-backend Keras 2.1.3 to 2.3.1, keras/optimizers.py, class RMSprop "
+            "(epsilon defaults to K.epsilon() = 1e-7)"
+        ),
+        "settings": dict(
+            learning_rate=0.001,
+            rho=0.9,
+            epsilon=1e-7,
+            epsilon_in_sqrt=False,
+            initial_accumulator=0.0,
+        ),
+    },
+    "tf_keras_legacy": {
+        "kind": "release",
+        "source": (
+            "tf.keras 2.0 to 2.10 (keras/optimizers/optimizer_v2/rmsprop.py at Keras v2.10.0), "
+            "tf.keras.optimizers.legacy.RMSprop and tf_keras.optimizers.legacy.RMSprop after it"
+        ),
+        "settings": dict(
+            learning_rate=0.001,
+            rho=0.9,
+            epsilon=1e-7,
+            initial_accumulator=0.0,
+            lr_in_momentum=True,
+        ),
+        "rule": _epsilon_inside_with_momentum,
+    },
+    "lua_torch": {
+        "kind": "release",
+        "source": (
+            "Lua Torch optim.rmsprop (torch/optim, rmsprop.lua): v starts at 0, set by "
+            "config.initialMean since commit 0154acd (2016-09-06); between 9c08fde "
+            "(2016-06-08) and 824152a (2016-09-06) it started at 1"
+        ),
+        "settings": dict(
+            learning_rate=0.01,
+            rho=0.99,
+            epsilon=1e-8,
+            epsilon_in_sqrt=False,
+            initial_accumulator=0.0,
+            weight_decay_mode="coupled",
+        ),
+    },
     "graves2013": {
+        "kind": "paper",
         "source": "Graves (2013), Generating sequences with recurrent neural networks, eqs. 38-45",
         "settings": dict(
             learning_rate=1e-4,
@@ -230,6 +415,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         ),
     },
     "hinton2012": {
+        "kind": "paper",
         "source": "Tieleman & Hinton (2012), Neural Networks for Machine Learning, lecture 6e",
         "settings": dict(learning_rate=None, rho=0.9, epsilon=0.0, epsilon_in_sqrt=True, initial_accumulator=0.0),
     },

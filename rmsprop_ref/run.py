@@ -493,7 +493,12 @@ def stream_path(
     bad_rows = np.flatnonzero(~np.isfinite(grads).all(axis=1))
     if bad_rows.size:
         raise FloatingPointError(f"grads[{bad_rows[0]}] has non-finite values (nan or inf) at step {bad_rows[0]}")
+    if optimizer.leaf_optimizer is not None:
+        raise ValueError("stream_path feeds a single leaf: give its options to the optimizer itself, not leaf_options")
     state = optimizer.init(theta)
+    probe = grads[:1]
+    if optimizer.prepare_gradients(probe) is not probe:  # clipping, maximize...: each step's row
+        grads = np.stack([optimizer.prepare_gradients(row) for row in grads])
     steps, dim = grads.shape
     path = np.empty((steps + 1, dim))
     path[0] = theta

@@ -8,9 +8,10 @@ at ``schedule(0)``. Each schedule is a small frozen object with a readable ``rep
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ._checks import check_count, check_positive, is_real
+from ._checks import check_count, check_non_negative, check_positive, is_real
 
 
 @dataclass(frozen=True)
@@ -115,3 +116,29 @@ class InverseSqrtDecay:
 
     def __call__(self, step: int) -> float:
         return self.learning_rate / math.sqrt(check_count("step", step, 0) + 1)
+
+
+@dataclass(frozen=True)
+class LegacyDecay:
+    """η_t = η(t) / (1 + decay · t): the ``decay=`` argument of Keras 2 and legacy tf.keras.
+
+    Multi-backend Keras 2 (``keras/optimizers.py``, 2.0.0 to 2.3.1) multiplies η by
+    1/(1 + decay·iterations); legacy tf.keras (``optimizer_v2``, 2.0 to 2.10, and the
+    ``legacy`` optimizers after it) divides η, or its schedule's value, by
+    1 + decay·iterations. Both count the updates applied before this one, as every schedule
+    here does, so ``decay`` is an inverse-time decay with ``decay_steps = 1`` laid over
+    ``learning_rate``, a number or another schedule. ``decay = 0`` leaves η unchanged.
+    """
+
+    learning_rate: float | Callable[[int], float]
+    decay: float
+
+    def __post_init__(self):
+        if not callable(self.learning_rate):
+            object.__setattr__(self, "learning_rate", check_positive("learning_rate", self.learning_rate))
+        object.__setattr__(self, "decay", check_non_negative("decay", self.decay))
+
+    def __call__(self, step: int) -> float:
+        step = check_count("step", step, 0)
+        rate = self.learning_rate(step) if callable(self.learning_rate) else self.learning_rate
+        return rate / (1 + self.decay * step)

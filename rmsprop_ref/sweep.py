@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import check_count, check_non_negative, check_positive, float_array
+from .gradients import refuse_unsupported_options
 from .inplace import Coefficients, rmsprop_step_
 from .problems import Problem
 from .rmsprop import PRESETS, RMSprop
@@ -162,6 +163,7 @@ def sweep(
 
     lrs = _axis("learning_rate", learning_rate)
     first = _make_optimizer(preset, learning_rate=float(lrs[0]), **options)
+    refuse_unsupported_options(first, "sweep")
     rhos = _axis("rho", first.rho if rho is None else rho)
     epsilons = _axis("epsilon", first.epsilon if epsilon is None else epsilon)
     seed_values = _seed_axis(seeds)

@@ -58,6 +58,23 @@ def tree_map(fn: Callable[..., Any], tree: Tree, *rest: Tree) -> Tree:
     return fn(tree, *rest)
 
 
+def tree_map_with_path(fn: Callable[..., Any], tree: Tree, *rest: Tree, path: str = "params") -> Tree:
+    """Like :func:`tree_map`, with the leaf's path (as :func:`leaves_with_paths` writes it) as
+    ``fn``'s first argument: ``fn(path, leaf, *matching_leaves)``."""
+    if isinstance(tree, dict):
+        return {
+            key: tree_map_with_path(fn, tree[key], *(other[key] for other in rest), path=child_path(path, key))
+            for key in tree
+        }
+    if isinstance(tree, (list, tuple)):
+        mapped = [
+            tree_map_with_path(fn, item, *(other[i] for other in rest), path=child_path(path, i))
+            for i, item in enumerate(tree)
+        ]
+        return type(tree)(mapped) if isinstance(tree, tuple) else mapped
+    return fn(path, tree, *rest)
+
+
 def tree_map_multi(fn: Callable[..., tuple], count: int, tree: Tree, *rest: Tree) -> tuple[Tree, ...]:
     """Like :func:`tree_map` for an ``fn`` that returns ``count`` values per leaf.
 
@@ -65,6 +82,12 @@ def tree_map_multi(fn: Callable[..., tuple], count: int, tree: Tree, *rest: Tree
     compute new parameters and every state buffer in one pass over the leaves.
     """
     mapped = tree_map(lambda *xs: tuple(fn(*xs)), tree, *rest)
+    return tuple(_select(mapped, tree, i) for i in range(count))
+
+
+def tree_map_multi_with_path(fn: Callable[..., tuple], count: int, tree: Tree, *rest: Tree) -> tuple[Tree, ...]:
+    """:func:`tree_map_multi` with the leaf's path as ``fn``'s first argument."""
+    mapped = tree_map_with_path(lambda *xs: tuple(fn(*xs)), tree, *rest)
     return tuple(_select(mapped, tree, i) for i in range(count))
 
 

@@ -127,6 +127,8 @@ def test_train_mnist_on_a_tiny_separable_set():
 def test_default_decay_rates_come_from_the_presets():
     rates = default_decay_rates()
     assert rates["keras"] == 0.9 and rates["torch"] == 0.99 and rates["graves2013"] == 0.95
+    # one entry per current framework and paper; the earlier releases repeat their lineage
+    assert set(rates) == {"keras", "torch", "tf1", "optax", "graves2013", "hinton2012"}
 
 
 def test_layer_update_ratio_on_a_chain():

@@ -89,3 +89,60 @@ def test_keras_unit_test_example_through_keras(keras):
     actual = run_keras(theta0, grads, learning_rate=0.5)
     np.testing.assert_allclose(actual[0], [-0.5811, 0.4189, 1.4189, 2.4189], atol=1e-4)
     np.testing.assert_array_equal(actual, run_reference(RMSprop.preset("keras", learning_rate=0.5), theta0, grads))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(clipnorm=1.0),
+        dict(global_clipnorm=2.0),
+        dict(clipvalue=0.5),
+        dict(loss_scale_factor=64.0),
+        # clipping runs before the decoupled weight decay and the momentum step
+        dict(clipnorm=1.0, weight_decay=0.1, momentum=0.9),
+    ],
+    ids=lambda options: " ".join(f"{k}={v}" for k, v in options.items()),
+)
+def test_keras_gradient_options(keras, conformance, conformance_problem, options):
+    # The problem's gradients range over two decades around 1, so each clip acts on some steps.
+    settings = dict(learning_rate=0.01, epsilon=1e-3, **options)
+    actual = run_keras(*conformance_problem, **settings)
+    case = " ".join(f"{k}={v}" for k, v in options.items())
+    conformance.matches("keras", case, actual, conformance_problem, **settings)
+    # and the option matters: without it the run is elsewhere
+    without = {k: v for k, v in settings.items() if k not in options}
+    assert conformance.distance("keras", actual, conformance_problem, **without) > 10 * conformance.rtol
+
+
+def test_keras_exclude_from_weight_decay(keras, conformance, conformance_problem):
+    # exclude_from_weight_decay(var_names=["bias"]): the variable named "bias" takes no decay.
+    import numpy as np
+
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.book.frameworks import run_reference
+
+    params0, grads = conformance_problem
+    variables = [keras.Variable(p, name=name) for p, name in zip(params0, ("kernel", "bias"))]
+    optimizer = keras.optimizers.RMSprop(learning_rate=0.01, epsilon=1e-3, weight_decay=0.1, momentum=0.9)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    history = []
+    for step_grads in grads:
+        optimizer.apply([keras.ops.convert_to_tensor(g) for g in step_grads], variables)
+        history.append([np.array(v.numpy()) for v in variables])
+    actual = [np.stack([h[i] for h in history]) for i in range(2)]
+    reference = RMSprop.preset(
+        "keras",
+        learning_rate=0.01,
+        epsilon=1e-3,
+        weight_decay=0.1,
+        momentum=0.9,
+        leaf_options=lambda path: {"weight_decay": 0.0} if path == "params[1]" else {},
+    )
+    conformance.check(
+        "keras", "exclude_from_weight_decay(var_names=['bias'])", actual, run_reference(reference, params0, grads)
+    )
+    # and the exclusion matters
+    everything = RMSprop.preset("keras", learning_rate=0.01, epsilon=1e-3, weight_decay=0.1, momentum=0.9)
+    from rmsprop_ref.book.frameworks import relative_error
+
+    assert relative_error(actual, run_reference(everything, params0, grads)) > 10 * conformance.rtol

@@ -76,3 +76,78 @@ def test_torch_schedule_with_momentum_keeps_lr_outside_the_buffer(torch, conform
         "torch", actual, conformance_problem, learning_rate=schedule, momentum=0.9, lr_in_momentum=True
     )
     assert inside > 1e-2
+
+
+@pytest.mark.parametrize("momentum, weight_decay", [(0.0, 0.0), (0.9, 0.1)])
+def test_torch_maximize(torch, conformance, conformance_problem, momentum, weight_decay):
+    # maximize negates the gradient before PyTorch's coupled weight decay.
+    actual = run_torch(
+        *conformance_problem, lr=0.01, eps=1e-3, momentum=momentum, weight_decay=weight_decay, maximize=True
+    )
+    settings = dict(learning_rate=0.01, epsilon=1e-3, momentum=momentum, weight_decay=weight_decay)
+    conformance.matches(
+        "torch",
+        f"maximize momentum={momentum} weight_decay={weight_decay}",
+        actual,
+        conformance_problem,
+        maximize=True,
+        **settings,
+    )
+    assert conformance.distance("torch", actual, conformance_problem, **settings) > 10 * conformance.rtol
+
+
+def test_torch_skips_a_parameter_without_a_gradient(torch, conformance, conformance_problem):
+    # Every third step the second parameter has no .grad (None): PyTorch leaves it and its
+    # state alone; rmsprop_ref does the same with a None gradient leaf.
+    import numpy as np
+
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.book.frameworks import run_reference
+
+    params0, grads = conformance_problem
+    grads = [[g[0], None if step % 3 == 2 else g[1]] for step, g in enumerate(grads)]
+    parameters = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in params0]
+    optimizer = torch.optim.RMSprop(parameters, lr=0.01, eps=1e-3, momentum=0.9, centered=True)
+    history = []
+    for step_grads in grads:
+        for p, g in zip(parameters, step_grads):
+            p.grad = None if g is None else torch.from_numpy(np.array(g))
+        optimizer.step()
+        history.append([p.detach().numpy().copy() for p in parameters])
+    actual = [np.stack([h[i] for h in history]) for i in range(2)]
+    reference = RMSprop.preset("torch", learning_rate=0.01, epsilon=1e-3, momentum=0.9, centered=True)
+    conformance.check("torch", "None gradient every third step", actual, run_reference(reference, params0, grads))
+
+
+def test_torch_parameter_groups(torch, conformance, conformance_problem):
+    # Two groups: the first with its own lr and weight decay and without momentum; the second
+    # takes the defaults given to the constructor. rmsprop_ref says the same with leaf_options.
+    import numpy as np
+
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.book.frameworks import run_reference
+
+    params0, grads = conformance_problem
+    parameters = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in params0]
+    groups = [
+        {"params": [parameters[0]], "lr": 0.05, "weight_decay": 0.1, "momentum": 0.0},
+        {"params": [parameters[1]]},
+    ]
+    optimizer = torch.optim.RMSprop(groups, lr=0.01, eps=1e-3, momentum=0.9, centered=True)
+    history = []
+    for step_grads in grads:
+        for p, g in zip(parameters, step_grads):
+            p.grad = torch.from_numpy(np.array(g))
+        optimizer.step()
+        history.append([p.detach().numpy().copy() for p in parameters])
+    actual = [np.stack([h[i] for h in history]) for i in range(2)]
+    first_group = {"learning_rate": 0.05, "weight_decay": 0.1, "momentum": 0.0}
+    reference = RMSprop.preset(
+        "torch",
+        learning_rate=0.01,
+        epsilon=1e-3,
+        momentum=0.9,
+        centered=True,
+        leaf_options=lambda path: first_group if path == "params[0]" else {},
+    )
+    conformance.check("torch", "two parameter groups", actual, run_reference(reference, params0, grads))

@@ -80,13 +80,24 @@ def test_spelling_and_defaults_match_the_real_constructor(framework):
         default = parameters[keyword].default
         if keyword in given:
             continue
-        expected = 0.0 if default is None else default  # Keras weight_decay=None, Optax momentum=None
+        expected = default
+        if default is None and option in ("weight_decay", "momentum"):
+            expected = 0.0  # Keras weight_decay=None, Optax momentum=None: rmsprop_ref's 0
         assert settings[option] == expected, (framework, keyword, settings[option], default)
 
 
 def test_table_has_one_row_per_preset_with_the_known_conventions():
     rows = {row["preset"]: row for row in conventions_table()}
-    assert set(rows) == {"keras", "torch", "tf1", "optax", "graves2013", "hinton2012"}
+    assert set(rows) == {"keras", "torch", "tf1", "optax", "graves2013", "hinton2012"} | {
+        "keras2.0",
+        "keras2.3",
+        "tf_keras_legacy",
+        "lua_torch",
+    }
+    assert rows["keras2.0"]["ε placement"] == "outside √" and rows["keras2.0"]["ε"] == "1e-08"
+    assert rows["tf_keras_legacy"]["ε placement"] == "outside √, inside with momentum"
+    assert rows["lua_torch"]["v starts at"] == "0 (option)" and rows["lua_torch"]["weight decay"] == "coupled L2"
+    assert rows["keras2.3"]["keywords"] == "learning_rate, lr, rho, epsilon, decay"
     assert (rows["keras"]["ε placement"], rows["torch"]["ε placement"]) == ("inside √", "outside √")
     assert rows["tf1"]["v starts at"] == "1" and rows["keras"]["v starts at"] == "0"
     assert (rows["keras"]["ρ"], rows["torch"]["ρ"]) == ("0.9", "0.99")
@@ -120,7 +131,11 @@ def test_markdown_table_shape_and_bad_column():
 
 
 def test_unknown_framework_is_a_value_error_listing_the_accepted():
-    with pytest.raises(ValueError, match=r"source must be one of 'keras', 'torch', 'tf1', 'optax'; got 'pytorch'"):
+    with pytest.raises(
+        ValueError,
+        match=r"source must be one of 'keras', 'torch', 'tf1', 'optax', 'keras2.0', 'keras2.3', 'tf_keras_legacy', "
+        r"'lua_torch'; got 'pytorch'",
+    ):
         translate({}, "pytorch", "keras")
     with pytest.raises(ValueError, match=r"target must be one of .*got 'jax'"):
         translate({}, "keras", "jax")
@@ -131,8 +146,8 @@ def test_unknown_keyword_names_it_and_the_source_spelling():
         translate({"learning_rate": 0.1}, "torch", "keras")
     with pytest.raises(ValueError, match=r"'alpha'.*spelled 'rho' in Keras"):
         translate({"alpha": 0.9}, "keras", "torch")
-    with pytest.raises(ValueError, match=r"'clipnorm'.*accepted: learning_rate, rho"):
-        translate({"clipnorm": 1.0}, "keras", "torch")
+    with pytest.raises(ValueError, match=r"'amsgrad'.*accepted: learning_rate, rho"):
+        translate({"amsgrad": True}, "keras", "torch")
     with pytest.raises(ValueError, match=r"rho must be .*PyTorch's 'alpha'"):
         translate({"alpha": 1.5}, "torch", "keras")
     with pytest.raises(ValueError, match="settings must be a mapping"):

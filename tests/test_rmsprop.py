@@ -285,10 +285,21 @@ def test_unknown_preset_lists_the_valid_names():
     with pytest.raises(
         ValueError,
         match=r"unknown RMSprop preset 'pytorch'; valid presets: keras, torch, tf1, optax, "
-        r"graves2013, hinton2012",
+        r"keras2.0, keras2.3, tf_keras_legacy, lua_torch, graves2013, hinton2012",
     ):
         RMSprop.preset("pytorch")
-    assert list(PRESETS) == ["keras", "torch", "tf1", "optax", "graves2013", "hinton2012"]
+    assert list(PRESETS) == [
+        "keras",
+        "torch",
+        "tf1",
+        "optax",
+        "keras2.0",
+        "keras2.3",
+        "tf_keras_legacy",
+        "lua_torch",
+        "graves2013",
+        "hinton2012",
+    ]
 
 
 @pytest.mark.parametrize("name", ["tf1", "optax", "hinton2012"])

@@ -218,5 +218,7 @@ def clearly_smaller(a, b) -> bool:
 
 
 def default_decay_rates() -> dict[str, float]:
-    """ρ (the article's γ) in each source's defaults, from :data:`rmsprop_ref.rmsprop.PRESETS`."""
-    return {name: float(preset["settings"]["rho"]) for name, preset in PRESETS.items()}
+    """ρ (the article's γ) in the defaults of each current framework and paper in
+    :data:`rmsprop_ref.rmsprop.PRESETS`. Earlier releases are left out: each repeats the
+    default of the framework it became, so counting them would count a lineage twice."""
+    return {name: float(p["settings"]["rho"]) for name, p in PRESETS.items() if p["kind"] != "release"}

@@ -13,6 +13,9 @@ Each runner drives one framework's own optimizer, imported only when the runner 
     run_tf1(params0, grads, **kwargs)
         tf.compat.v1.train.RMSPropOptimizer (eager)
         kwargs: learning_rate, decay, momentum, epsilon, centered
+    run_tf_keras_legacy(params0, grads, **kwargs)
+        tf_keras.optimizers.legacy.RMSprop (legacy tf.keras, eager)
+        kwargs: learning_rate, lr, rho, momentum, epsilon, centered, decay
     run_reference(optimizer, params0, grads)
         any rmsprop_ref optimizer
     relative_error(actual, expected)
@@ -56,6 +59,7 @@ __all__ = [
     "run_torch",
     "run_optax",
     "run_tf1",
+    "run_tf_keras_legacy",
     "run_reference",
     "relative_error",
     "train_mlp_for_steps",
@@ -82,7 +86,7 @@ def _gradient_source(grads, single: bool, steps: int | None) -> tuple[GradientSo
     """A function (step, current leaves) -> gradient leaves, and the number of steps."""
 
     def as_leaves(g):
-        return [np.asarray(g)] if single else [np.asarray(x) for x in g]
+        return [np.asarray(g)] if single else [None if x is None else np.asarray(x) for x in g]
 
     if callable(grads):
         if steps is None:
@@ -210,20 +214,45 @@ def run_tf1(params0, grads, *, steps: int | None = None, **kwargs):
     """
     import tensorflow as tf
 
-    leaves, single = _leaves(params0)
-    gradient, steps = _gradient_source(grads, single, steps)
     rate = kwargs.get("learning_rate")
     done = [0]  # updates applied so far, read by the schedule
     if callable(rate):
         kwargs["learning_rate"] = lambda fn=rate: float(fn(done[0]))
     optimizer = tf.compat.v1.train.RMSPropOptimizer(**kwargs)
+    return _apply_gradients_each_step(optimizer, params0, grads, steps, done)
+
+
+def run_tf_keras_legacy(params0, grads, *, steps: int | None = None, **kwargs):
+    """``tf_keras.optimizers.legacy.RMSprop(**kwargs)`` with ``apply_gradients``, in eager mode.
+
+    The tf_keras package carries Keras 2's ``optimizer_v2`` code, the RMSprop of tf.keras
+    2.0 to 2.10 (``tf.keras.optimizers.legacy.RMSprop`` in 2.11 to 2.15), onto current
+    TensorFlow. A schedule is wrapped as a ``LearningRateSchedule`` called with the update count.
+    """
+    import tf_keras
+
+    for key in ("learning_rate", "lr"):
+        if callable(kwargs.get(key)):
+            kwargs[key] = _keras_schedule(tf_keras, kwargs[key])
+    optimizer = tf_keras.optimizers.legacy.RMSprop(**kwargs)
+    return _apply_gradients_each_step(optimizer, params0, grads, steps)
+
+
+def _apply_gradients_each_step(optimizer, params0, grads, steps: int | None, done: list[int] | None = None):
+    """Drive a TensorFlow optimizer's ``apply_gradients`` once per step on tf.Variables;
+    ``done[0]``, if given, counts the updates applied (for a schedule that reads it)."""
+    import tensorflow as tf
+
+    leaves, single = _leaves(params0)
+    gradient, steps = _gradient_source(grads, single, steps)
     variables = [tf.Variable(leaf) for leaf in leaves]
     history = []
     for step in range(steps):
         current = [v.numpy().copy() for v in variables]
         g = [tf.convert_to_tensor(x) for x in gradient(step, current)]
         optimizer.apply_gradients(list(zip(g, variables)))
-        done[0] += 1
+        if done is not None:
+            done[0] += 1
         history.append([v.numpy().copy() for v in variables])
     return _stack(history, single)
 
@@ -244,7 +273,7 @@ def run_reference(optimizer, params0, grads, *, steps: int | None = None):
     state = optimizer.init(list(params))
     history = []
     for step in range(steps):
-        g = [np.asarray(x) for x in gradient(step, list(params))]
+        g = gradient(step, list(params))  # a None leaf (no gradient) stays None
         params, state = optimizer.update(list(params), g, state)
         history.append([np.array(p) for p in params])
     return _stack(history, single)

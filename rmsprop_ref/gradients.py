@@ -1,0 +1,108 @@
+"""What the frameworks do to the gradients before the update: unscale, clip, negate.
+
+Keras 3 (``keras/src/optimizers/base_optimizer.py``) divides the gradients by
+``loss_scale_factor``, then clips them with exactly one of ``clipnorm`` (each variable's
+own L2 norm), ``global_clipnorm`` (the norm of all of them together) or ``clipvalue``
+(each element), and only then applies weight decay and the step. PyTorch's ``maximize``
+negates the gradient before its coupled weight decay. :class:`GradientOptions` holds
+these settings, checked, and :meth:`GradientOptions.apply` runs them in that order on a
+tree of gradients. The formulas are written in Keras's order of operations, so float32
+results round as Keras's do.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._checks import check_flag, check_positive
+from .tree import Tree, leaves, tree_map
+
+#: The options, in the order they act.
+GRADIENT_OPTIONS = ("loss_scale_factor", "clipnorm", "global_clipnorm", "clipvalue", "maximize")
+CLIPPING = ("clipnorm", "global_clipnorm", "clipvalue")
+
+
+class GradientOptions(NamedTuple):
+    """Gradient settings; None (or False) switches one off. Make it with :meth:`checked`."""
+
+    loss_scale_factor: float | None = None
+    clipnorm: float | None = None
+    global_clipnorm: float | None = None
+    clipvalue: float | None = None
+    maximize: bool = False
+
+    @classmethod
+    def checked(cls, **values: Any) -> GradientOptions:
+        """Check each value (a number > 0 or None; ``maximize`` a bool) and that at most one
+        clipping option is set, as Keras requires."""
+        checked = {
+            name: None if values.get(name) is None else check_positive(name, values[name])
+            for name in GRADIENT_OPTIONS[:-1]
+        }
+        set_clips = [name for name in CLIPPING if checked[name] is not None]
+        if len(set_clips) > 1:
+            given = ", ".join(f"{name}={checked[name]!r}" for name in set_clips)
+            raise ValueError(
+                f"only one of clipnorm, global_clipnorm and clipvalue can be set (as in Keras); got {given}"
+            )
+        return cls(**checked, maximize=check_flag("maximize", values.get("maximize", False)))
+
+    @property
+    def active(self) -> bool:
+        """Whether :meth:`apply` changes anything."""
+        return any(value is not None for value in self[:-1]) or self.maximize
+
+    def apply(self, grads: Tree) -> Tree:
+        """The gradients after unscaling, clipping and negating, as a new tree."""
+        if self.loss_scale_factor is not None:
+            scale = self.loss_scale_factor
+            grads = _map_given(lambda g: g / scale, grads)
+        if self.clipnorm is not None:
+            grads = _map_given(lambda g: clip_by_norm(g, self.clipnorm), grads)
+        elif self.global_clipnorm is not None:
+            given = [g for g in leaves(grads) if g is not None]
+            if given:
+                factor = global_clip_factor(given, self.global_clipnorm)
+                grads = _map_given(lambda g: g * np.asarray(factor, np.asarray(g).dtype), grads)
+        elif self.clipvalue is not None:
+            limit = self.clipvalue
+            grads = _map_given(lambda g: np.clip(g, -limit, limit), grads)
+        if self.maximize:
+            grads = _map_given(np.negative, grads)
+        return grads
+
+
+def _map_given(fn, grads: Tree) -> Tree:
+    """``fn`` on every gradient leaf that is not None (a parameter without a gradient)."""
+    return tree_map(lambda g: None if g is None else fn(g), grads)
+
+
+def clip_by_norm(g, clipnorm: float):
+    """g·c / max(‖g‖, c): g unchanged when its L2 norm is at most c, else rescaled to norm c."""
+    g = np.asarray(g)
+    norm = np.sqrt(np.sum(np.square(g)))
+    return (g * g.dtype.type(clipnorm)) / np.maximum(norm, g.dtype.type(clipnorm))
+
+
+def global_clip_factor(arrays: list, clipnorm: float) -> float:
+    """c · min(1/N, 1/c), N the L2 norm of all leaves together: the factor that brings a
+    global norm above c down to c (1 when N ≤ c). Computed in the widest leaf dtype."""
+    dtype = np.result_type(*[np.asarray(a).dtype for a in arrays])
+    norm = np.sqrt(sum(np.sum(np.square(np.asarray(a, dtype))) for a in arrays))
+    c = dtype.type(clipnorm)
+    with np.errstate(divide="ignore"):  # N = 0: 1/N = inf, and the minimum is 1/c
+        return c * np.minimum(dtype.type(1) / norm, dtype.type(1) / c)
+
+
+def refuse_unsupported_options(optimizer: Any, where: str) -> None:
+    """Raise a ValueError naming the gradient options and ``leaf_options`` that ``optimizer``
+    sets, for a path (``where``) that does not implement them and would otherwise ignore them."""
+    names = (*GRADIENT_OPTIONS, "leaf_options")
+    given = [f"{name}={getattr(optimizer, name)!r}" for name in names if getattr(optimizer, name, None)]
+    if given:
+        raise ValueError(
+            f"{where} does not implement {', '.join(given)}; use RMSprop.update "
+            f"(or rmsprop_ref.run.minimize), which does"
+        )
