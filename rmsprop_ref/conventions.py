@@ -4,9 +4,10 @@ Every framework spells RMSprop's hyper-parameters its own way (the keywords belo
 those that change the maths) and fixes some conventions that no keyword changes:
 
 Keras
-    ``learning_rate rho epsilon momentum centered weight_decay``, and on the gradients
-    ``loss_scale_factor clipnorm global_clipnorm clipvalue``; fixed: ε inside √, v₀ = 0,
-    η inside the momentum buffer b, decoupled weight decay
+    ``learning_rate rho epsilon momentum centered weight_decay``, on the gradients
+    ``loss_scale_factor clipnorm global_clipnorm clipvalue``, and around the step
+    ``use_ema ema_momentum ema_overwrite_frequency gradient_accumulation_steps``; fixed:
+    ε inside √, v₀ = 0, η inside the momentum buffer b, decoupled weight decay
 PyTorch
     ``lr alpha eps momentum centered weight_decay maximize``; fixed: ε outside √, v₀ = 0,
     η outside b, coupled L2 weight decay
@@ -73,6 +74,10 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "clipnorm": "clipnorm",
         "global_clipnorm": "global_clipnorm",
         "clipvalue": "clipvalue",
+        "use_ema": "use_ema",
+        "ema_momentum": "ema_momentum",
+        "ema_overwrite_frequency": "ema_overwrite_frequency",
+        "gradient_accumulation_steps": "gradient_accumulation_steps",
     },
     "torch": {
         "lr": "learning_rate",
@@ -409,7 +414,7 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
     kwargs = {
         key: _framework_value(target, key, options[option])
         for option, key in spelling.items()
-        if _worth_stating(key, options[option])
+        if _worth_stating(key, options[option]) and (key != "ema_momentum" or options["use_ema"])
     }
     return Translation(
         source,
@@ -475,6 +480,27 @@ def _gradient_differences(wanted: dict, options: dict, spelling: dict, src: str,
             f"{src} divides the gradients by loss_scale_factor={_g(scale)} (they come from a loss multiplied by it); "
             f"{tgt}'s RMSprop does not: divide the loss or the gradients by {_g(scale)} yourself."
         )
+    steps = wanted["gradient_accumulation_steps"]
+    if steps and "gradient_accumulation_steps" not in spelling:
+        options["gradient_accumulation_steps"] = None
+        how = {
+            "optax": f"optax.MultiSteps(optimizer, every_k_schedule={steps}) averages them the same way",
+        }.get(target, f"sum the gradients of {steps} batches, divide by {steps} and then step")
+        differences.append(
+            f"{src} steps once every {steps} batches with their mean gradient; {tgt}'s RMSprop "
+            f"steps on every call: {how}."
+        )
+    if wanted["use_ema"] and "use_ema" not in spelling:
+        options["use_ema"] = False
+        mu = _g(wanted["ema_momentum"])
+        how = {
+            "torch": f"torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn({mu})), "
+            "updated after every step, keeps the same average",
+        }.get(target, f"keep a ← {mu}·a + (1 − {mu})·θ after every update yourself, starting from a copy of θ")
+        overwrite = wanted["ema_overwrite_frequency"]
+        if overwrite:
+            how += f", and copy it into the parameters every {overwrite} updates"
+        differences.append(f"{src} keeps a moving average of the weights (use_ema); {tgt}'s RMSprop does not: {how}.")
     if wanted["maximize"] and "maximize" not in spelling:
         options["maximize"] = False
         differences.append(f"{src} maximizes (it negates the gradient); {tgt} minimizes: negate the loss yourself.")
@@ -535,9 +561,9 @@ def _worth_stating(key: str, value: Any) -> bool:
     """Always state η, ρ, ε, momentum, centered (and ε placement in Optax); the rest when set."""
     if key in ("weight_decay", "initial_scale"):
         return value != 0
-    if key in ("nesterov", "bias_correction", "maximize"):
+    if key in ("nesterov", "bias_correction", "maximize", "use_ema"):
         return bool(value)
-    if key in CLIPPING or key == "loss_scale_factor":
+    if key in CLIPPING or key in ("loss_scale_factor", "ema_overwrite_frequency", "gradient_accumulation_steps"):
         return value is not None
     return True
 

@@ -56,9 +56,17 @@ class GradientOptions(NamedTuple):
 
     def apply(self, grads: Tree) -> Tree:
         """The gradients after unscaling, clipping and negating, as a new tree."""
-        if self.loss_scale_factor is not None:
-            scale = self.loss_scale_factor
-            grads = _map_given(lambda g: g / scale, grads)
+        return self.clip_and_negate(self.unscale(grads))
+
+    def unscale(self, grads: Tree) -> Tree:
+        """The gradients divided by ``loss_scale_factor`` (the first part of :meth:`apply`)."""
+        if self.loss_scale_factor is None:
+            return grads
+        scale = self.loss_scale_factor
+        return _map_given(lambda g: g / scale, grads)
+
+    def clip_and_negate(self, grads: Tree) -> Tree:
+        """The gradients clipped, then negated with ``maximize`` (the rest of :meth:`apply`)."""
         if self.clipnorm is not None:
             grads = _map_given(lambda g: clip_by_norm(g, self.clipnorm), grads)
         elif self.global_clipnorm is not None:
@@ -97,9 +105,10 @@ def global_clip_factor(arrays: list, clipnorm: float) -> float:
 
 
 def refuse_unsupported_options(optimizer: Any, where: str) -> None:
-    """Raise a ValueError naming the gradient options and ``leaf_options`` that ``optimizer``
-    sets, for a path (``where``) that does not implement them and would otherwise ignore them."""
-    names = (*GRADIENT_OPTIONS, "leaf_options")
+    """Raise a ValueError naming the gradient options, training options (EMA, accumulation)
+    and ``leaf_options`` that ``optimizer`` sets, for a path (``where``) that does not
+    implement them and would otherwise ignore them."""
+    names = (*GRADIENT_OPTIONS, "use_ema", "gradient_accumulation_steps", "leaf_options")
     given = [f"{name}={getattr(optimizer, name)!r}" for name in names if getattr(optimizer, name, None)]
     if given:
         raise ValueError(

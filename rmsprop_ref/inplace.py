@@ -320,11 +320,11 @@ class InPlaceRMSprop:
     def _flat_leaves(self, params, grads, state) -> list[tuple]:
         """Check the inputs; return per leaf the 1-D views (θ, g, v, m, b) of matching arrays."""
         check_step_inputs(self.optimizer, params, grads, state, "init or update_")
-        slots = state[1:]
+        slots = state[1:4]  # v, m, b: the EMA and the accumulator are refused when the step is made
         columns = [list(leaves_with_paths(params, "params")), list(leaves_with_paths(grads, "grads"))]
         columns += [
             list(leaves_with_paths(s, f"state.{n}")) if s is not None else None
-            for n, s in zip(RMSpropState._fields[1:], slots)
+            for n, s in zip(RMSpropState._fields[1:4], slots)
         ]
         flat = []
         for i in range(len(columns[0])):

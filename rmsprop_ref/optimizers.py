@@ -33,6 +33,7 @@ from ._checks import (
     check_step_inputs,
     reject_unknown_keywords,
 )
+from .training import training_update
 from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi, tree_map_multi_with_path
 
 LearningRate = float | Callable[[int], float]
@@ -88,7 +89,14 @@ class Optimizer:
         A gradient leaf may be None: that parameter and its buffers stay as they are.
         """
         self._check_inputs(params, grads, state)
-        grads = self.prepare_gradients(grads)
+        if self.training is not None:
+            return training_update(self, params, grads, state)
+        return self.step_once(params, grads, state)
+
+    def step_once(self, params: Tree, grads: Tree, state, *, unscaled: bool = False) -> tuple[Tree, Any]:
+        """The step itself, on inputs ``update`` has checked: prepare the gradients (unscale
+        them unless ``unscaled``, clip, negate), then ``leaf_update`` on every leaf."""
+        grads = self.prepare_gradients(grads, unscale=not unscaled)
         step = int(state.step)
         learning_rate = self.learning_rate_at(step)
         slots = state[1:]
@@ -169,9 +177,13 @@ class Optimizer:
                 if leaf is not None and not np.all(np.isfinite(leaf)):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
 
-    def prepare_gradients(self, grads: Tree) -> Tree:
+    #: None, or the training-loop options (RMSprop's use_ema, gradient_accumulation_steps);
+    #: see :mod:`rmsprop_ref.training`.
+    training: Any = None
+
+    def prepare_gradients(self, grads: Tree, *, unscale: bool = True, clip: bool = True) -> Tree:
         """The gradients the update uses, from the ones given (unchanged here; RMSprop can
-        unscale, clip and negate them)."""
+        unscale them and then clip and negate them; ``unscale`` and ``clip`` choose the parts)."""
         return grads
 
     def slot_fills(self) -> list[float | None]:  # pragma: no cover - abstract

@@ -24,16 +24,19 @@ from ._checks import (
 )
 from .gradients import GRADIENT_OPTIONS, GradientOptions
 from .optimizers import LearningRate, Optimizer
+from .training import TRAINING_OPTIONS, TrainingOptions
 from .tree import Tree
 
 WEIGHT_DECAY_MODES = ("decoupled", "coupled")
 
 
 class RMSpropState(NamedTuple):
-    step: int
+    step: int  # calls of update so far (with gradient accumulation, not all of them step)
     mean_square: Tree  # v, running mean of g², starts at initial_accumulator
     mean_grad: Tree | None  # m, running mean of g, only when centered
     momentum_buffer: Tree | None  # b, only when momentum > 0
+    average: Tree | None = None  # moving average of θ, only with use_ema
+    accumulated: Tree | None = None  # gradients summed since the last step, only with accumulation
 
 
 class RMSprop(Optimizer):
@@ -83,6 +86,7 @@ class RMSprop(Optimizer):
         "weight_decay_mode",
         "bias_correction",
         *GRADIENT_OPTIONS,
+        *TRAINING_OPTIONS,
         "leaf_options",
     )
 
@@ -106,6 +110,10 @@ class RMSprop(Optimizer):
         global_clipnorm: float | None = None,
         clipvalue: float | None = None,
         maximize: bool = False,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        gradient_accumulation_steps: int | None = None,
         leaf_options: Callable[[str], Mapping[str, Any]] | None = None,
         **unknown: Any,
     ):
@@ -136,6 +144,15 @@ class RMSprop(Optimizer):
         for name, value in gradients._asdict().items():
             setattr(self, name, value)
         self._gradients = gradients if gradients.active else None
+        training = TrainingOptions.checked(
+            use_ema=use_ema,
+            ema_momentum=ema_momentum,
+            ema_overwrite_frequency=ema_overwrite_frequency,
+            gradient_accumulation_steps=gradient_accumulation_steps,
+        )
+        for name, value in training._asdict().items():
+            setattr(self, name, value)
+        self.training = training if training.active else None
         if leaf_options is not None and not callable(leaf_options):
             raise ValueError(
                 "leaf_options must be None or a function from a leaf's path (a str such as "
@@ -191,19 +208,28 @@ class RMSprop(Optimizer):
         """
         return cls(**preset_settings(name, **overrides))
 
-    def prepare_gradients(self, grads):
-        """Unscale, clip and negate the gradients as :mod:`rmsprop_ref.gradients` says,
+    def prepare_gradients(self, grads, *, unscale: bool = True, clip: bool = True):
+        """Unscale, then clip and negate the gradients as :mod:`rmsprop_ref.gradients` says,
         before the update (and before its weight decay)."""
-        return grads if self._gradients is None else self._gradients.apply(grads)
+        options = self._gradients
+        if options is None:
+            return grads
+        if unscale:
+            grads = options.unscale(grads)
+        return options.clip_and_negate(grads) if clip else grads
 
     def slot_fills(self):
         return [
             self.initial_accumulator,
             0.0 if self.centered else None,
             0.0 if self.momentum > 0 else None,
+            0.0 if self.use_ema else None,
+            0.0 if self.gradient_accumulation_steps else None,
         ]
 
-    def leaf_update(self, theta, g, mean_square, mean_grad, buffer, *, learning_rate, step):
+    def leaf_update(self, theta, g, mean_square, mean_grad, buffer, *training, learning_rate, step):
+        # ``training`` (the average and the accumulator) belongs to rmsprop_ref.training, which
+        # hands leaf_update None for both; it passes through unchanged.
         lr = learning_rate
         if self.weight_decay and self.weight_decay_mode == "coupled":
             g = g + self.weight_decay * theta
@@ -236,7 +262,7 @@ class RMSprop(Optimizer):
         # η·g / denominator is evaluated as (η·g) / denominator, the order Keras and
         # PyTorch (addcdiv) use, so float32 results round the same way as theirs.
         if buffer is None:
-            return theta - lr * g / denominator, mean_square, mean_grad, None
+            return theta - lr * g / denominator, mean_square, mean_grad, None, *training
         mu = self.momentum
         if self.lr_in_momentum:
             increment = lr * g / denominator
@@ -246,7 +272,7 @@ class RMSprop(Optimizer):
             scaled = g / denominator
             buffer = mu * buffer + scaled
             step_taken = lr * (scaled + mu * buffer) if self.nesterov else lr * buffer
-        return theta - step_taken, mean_square, mean_grad, buffer
+        return theta - step_taken, mean_square, mean_grad, buffer, *training
 
 
 #: What ``leaf_options`` may change for one leaf: the options of PyTorch's parameter groups

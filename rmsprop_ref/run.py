@@ -495,6 +495,11 @@ def stream_path(
         raise FloatingPointError(f"grads[{bad_rows[0]}] has non-finite values (nan or inf) at step {bad_rows[0]}")
     if optimizer.leaf_optimizer is not None:
         raise ValueError("stream_path feeds a single leaf: give its options to the optimizer itself, not leaf_options")
+    if optimizer.training is not None:
+        raise ValueError(
+            "stream_path does not implement use_ema or gradient_accumulation_steps; use optimizer.update "
+            "(or rmsprop_ref.run.minimize), which does"
+        )
     state = optimizer.init(theta)
     probe = grads[:1]
     if optimizer.prepare_gradients(probe) is not probe:  # clipping, maximize...: each step's row

@@ -146,3 +146,22 @@ def test_keras_exclude_from_weight_decay(keras, conformance, conformance_problem
     from rmsprop_ref.book.frameworks import relative_error
 
     assert relative_error(actual, run_reference(everything, params0, grads)) > 10 * conformance.rtol
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(use_ema=True, ema_momentum=0.9),
+        dict(use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=7),
+        dict(gradient_accumulation_steps=3),
+        dict(gradient_accumulation_steps=4, momentum=0.9, clipnorm=1.0, loss_scale_factor=8.0),
+        dict(gradient_accumulation_steps=2, use_ema=True, ema_overwrite_frequency=5, weight_decay=0.1),
+    ],
+    ids=lambda options: " ".join(f"{k}={v}" for k, v in options.items()),
+)
+def test_keras_training_options(keras, conformance, conformance_problem, options):
+    # Keras's EMA and gradient accumulation, run by Keras's own optimizer.apply loop.
+    settings = dict(learning_rate=0.01, epsilon=1e-3, **options)
+    actual = run_keras(*conformance_problem, **settings)
+    case = " ".join(f"{k}={v}" for k, v in options.items())
+    conformance.matches("keras", case, actual, conformance_problem, **settings)
