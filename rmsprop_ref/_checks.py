@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .sparse_gradients import SparseRows
 from .tree import Tree, child_path, leaves_with_paths
 
 if TYPE_CHECKING:
@@ -101,20 +102,25 @@ def seeded_rng(seed: Any, name: str = "seed") -> np.random.Generator:
 
 
 def check_same_structure(
-    reference: Tree, other: Tree, name: str, reference_name: str = "params", *, none_leaves: bool = False
+    reference: Tree, other: Tree, name: str, reference_name: str = "params", *, gradient_leaves: bool = False
 ) -> None:
     """Raise ValueError, naming the leaf, where ``other`` differs from ``reference``.
 
     Differences that count: container kind, dict keys, sequence length, and for leaves
     the shape and the dtype (no silent casting between float32 and float64). With
-    ``none_leaves``, None may stand in ``other`` for a leaf (a parameter without a gradient).
+    ``gradient_leaves``, a leaf of ``other`` may also be None (a parameter without a
+    gradient) or :class:`~rmsprop_ref.sparse_gradients.SparseRows` that fit the parameter.
     """
-    _check(reference, other, reference_name, name, none_leaves)
+    _check(reference, other, reference_name, name, gradient_leaves)
 
 
-def _check(ref: Tree, other: Tree, ref_path: str, path: str, none_leaves: bool = False) -> None:
-    if none_leaves and other is None and not isinstance(ref, (dict, list, tuple)):
-        return
+def _check(ref: Tree, other: Tree, ref_path: str, path: str, gradient_leaves: bool = False) -> None:
+    if gradient_leaves and not isinstance(ref, (dict, list, tuple)):
+        if other is None:
+            return
+        if isinstance(other, SparseRows):
+            other.check(ref, path)
+            return
     if isinstance(ref, dict):
         if not isinstance(other, dict):
             raise ValueError(f"{path} must be a dict like {ref_path}; got {type(other).__name__}")
@@ -122,7 +128,7 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str, none_leaves: bool =
             missing, extra = sorted(map(str, set(ref) - set(other))), sorted(map(str, set(other) - set(ref)))
             raise ValueError(f"{path} must have the keys of {ref_path}; missing {missing}, unexpected {extra}")
         for key in ref:
-            _check(ref[key], other[key], child_path(ref_path, key), child_path(path, key), none_leaves)
+            _check(ref[key], other[key], child_path(ref_path, key), child_path(path, key), gradient_leaves)
     elif isinstance(ref, (list, tuple)):
         if not isinstance(other, (list, tuple)) or len(other) != len(ref):
             got = (
@@ -132,12 +138,14 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str, none_leaves: bool =
             )
             raise ValueError(f"{path} must be a sequence of {len(ref)} items like {ref_path}; got {got}")
         for index, (a, b) in enumerate(zip(ref, other)):
-            _check(a, b, child_path(ref_path, index), child_path(path, index), none_leaves)
+            _check(a, b, child_path(ref_path, index), child_path(path, index), gradient_leaves)
     else:
         if isinstance(other, (dict, list, tuple)):
             raise ValueError(f"{path} must be an array like {ref_path}; got a {type(other).__name__}")
         if other is None:
             raise ValueError(f"{path} is None; an array like {ref_path} is needed here")
+        if isinstance(other, SparseRows):
+            raise ValueError(f"{path} is SparseRows; this path needs a dense array like {ref_path}")
         ref_arr, arr = np.asarray(ref), np.asarray(other)
         if arr.shape != ref_arr.shape:
             raise ValueError(f"{path} has shape {arr.shape}; it must match {ref_path}, shape {ref_arr.shape}")
@@ -145,12 +153,25 @@ def _check(ref: Tree, other: Tree, ref_path: str, path: str, none_leaves: bool =
             raise ValueError(f"{path} has dtype {arr.dtype}; it must match {ref_path}, dtype {ref_arr.dtype}")
 
 
-def check_float_leaves(tree: Tree, name: str = "params") -> None:
-    """Raise ValueError unless every leaf is a floating-point array (or scalar)."""
+def is_parameter_dtype(dtype) -> bool:
+    """float16, bfloat16 (ml_dtypes' type, recognised by name, so nothing is imported),
+    float32, float64, or complex64 / complex128 (stepped as pairs of reals)."""
+    dtype = np.dtype(dtype)
+    return np.issubdtype(dtype, np.floating) or np.issubdtype(dtype, np.complexfloating) or dtype.name == "bfloat16"
+
+
+def check_float_leaves(tree: Tree, name: str = "params", *, real_only: bool = False) -> None:
+    """Raise ValueError unless every leaf is a floating-point (or complex) array or scalar;
+    ``real_only`` for a path that takes float16, float32 and float64 only."""
     for path, leaf in leaves_with_paths(tree, name):
         dtype = np.asarray(leaf).dtype
-        if not np.issubdtype(dtype, np.floating):
-            raise ValueError(f"{path} has dtype {dtype}; parameters must be float16, float32 or float64 arrays")
+        if real_only and not np.issubdtype(dtype, np.floating):
+            raise ValueError(f"{path} has dtype {dtype}; this path takes float16, float32 or float64 arrays")
+        if not is_parameter_dtype(dtype):
+            raise ValueError(
+                f"{path} has dtype {dtype}; parameters must be float16, bfloat16, float32, float64, "
+                f"complex64 or complex128 arrays"
+            )
 
 
 # --------------------------------------------------------------------------- optimizers
@@ -230,19 +251,19 @@ def check_state_matches(optimizer: Optimizer, state) -> None:
 
 
 def check_step_inputs(
-    optimizer: Optimizer, params: Tree, grads: Tree, state, made_by: str, *, none_grads: bool = False
+    optimizer: Optimizer, params: Tree, grads: Tree, state, made_by: str, *, gradient_leaves: bool = False
 ) -> None:
     """Everything a step checks before it computes: the state's type (``made_by`` says which
     methods make it), float parameters, gradients and state buffers shaped like the parameters,
     buffers that match the optimizer's configuration, and an ε the parameters' dtype can hold.
-    The pure and in-place paths share this check; ``none_grads`` lets a gradient leaf be None
-    (the pure path skips that parameter)."""
+    The pure and in-place paths share this check; ``gradient_leaves`` lets a gradient leaf be
+    None (the pure path skips that parameter) or SparseRows (the pure path updates rows)."""
     if not isinstance(state, optimizer.State):
         raise ValueError(
             f"state must be the {optimizer.State.__name__} returned by {made_by}; got {type(state).__name__}"
         )
     check_float_leaves(params)
-    check_same_structure(params, grads, "grads", none_leaves=none_grads)
+    check_same_structure(params, grads, "grads", gradient_leaves=gradient_leaves)
     check_state_matches(optimizer, state)
     for name, slot in zip(optimizer.State._fields[1:], state[1:]):
         if slot is not None:

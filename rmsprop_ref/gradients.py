@@ -75,6 +75,8 @@ class GradientOptions(NamedTuple):
                 factor = global_clip_factor(given, self.global_clipnorm)
                 grads = _map_given(lambda g: g * np.asarray(factor, np.asarray(g).dtype), grads)
         elif self.clipvalue is not None:
+            if any(g is not None and np.iscomplexobj(g) for g in leaves(grads)):
+                raise ValueError("clipvalue is not defined for complex gradients; use clipnorm or global_clipnorm")
             limit = self.clipvalue
             grads = _map_given(lambda g: np.clip(g, -limit, limit), grads)
         if self.maximize:
@@ -90,15 +92,21 @@ def _map_given(fn, grads: Tree) -> Tree:
 def clip_by_norm(g, clipnorm: float):
     """g·c / max(‖g‖, c): g unchanged when its L2 norm is at most c, else rescaled to norm c."""
     g = np.asarray(g)
-    norm = np.sqrt(np.sum(np.square(g)))
-    return (g * g.dtype.type(clipnorm)) / np.maximum(norm, g.dtype.type(clipnorm))
+    norm = np.sqrt(np.sum(_squared_magnitude(g)))
+    c = norm.dtype.type(clipnorm)
+    return (g * c) / np.maximum(norm, c)
+
+
+def _squared_magnitude(g: np.ndarray) -> np.ndarray:
+    """g² elementwise, |g|² = re² + im² for complex g (a real array either way)."""
+    return np.square(g.real) + np.square(g.imag) if np.iscomplexobj(g) else np.square(g)
 
 
 def global_clip_factor(arrays: list, clipnorm: float) -> float:
     """c · min(1/N, 1/c), N the L2 norm of all leaves together: the factor that brings a
     global norm above c down to c (1 when N ≤ c). Computed in the widest leaf dtype."""
-    dtype = np.result_type(*[np.asarray(a).dtype for a in arrays])
-    norm = np.sqrt(sum(np.sum(np.square(np.asarray(a, dtype))) for a in arrays))
+    dtype = np.result_type(*[np.asarray(a).real.dtype for a in arrays])
+    norm = np.sqrt(sum(np.sum(_squared_magnitude(np.asarray(a)).astype(dtype)) for a in arrays))
     c = dtype.type(clipnorm)
     with np.errstate(divide="ignore"):  # N = 0: 1/N = inf, and the minimum is 1/c
         return c * np.minimum(dtype.type(1) / norm, dtype.type(1) / c)

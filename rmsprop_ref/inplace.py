@@ -45,7 +45,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from ._checks import check_count, check_flag, check_step_inputs
+from ._checks import check_count, check_flag, check_float_leaves, check_step_inputs
 from .gradients import refuse_unsupported_options
 from .rmsprop import RMSprop, RMSpropState
 from .tree import Tree, leaves_with_paths
@@ -257,6 +257,7 @@ class InPlaceRMSprop:
 
     def init(self, params: Tree) -> RMSpropState:
         """The optimizer's initial state (fresh, writable buffers)."""
+        check_float_leaves(params, real_only=True)
         return self.optimizer.init(params)
 
     def update_(self, params: Tree, grads: Tree, state: RMSpropState) -> RMSpropState:
@@ -320,6 +321,7 @@ class InPlaceRMSprop:
     def _flat_leaves(self, params, grads, state) -> list[tuple]:
         """Check the inputs; return per leaf the 1-D views (θ, g, v, m, b) of matching arrays."""
         check_step_inputs(self.optimizer, params, grads, state, "init or update_")
+        check_float_leaves(params, real_only=True)  # the kernels are written for real IEEE floats
         slots = state[1:4]  # v, m, b: the EMA and the accumulator are refused when the step is made
         columns = [list(leaves_with_paths(params, "params")), list(leaves_with_paths(grads, "grads"))]
         columns += [

@@ -33,6 +33,7 @@ from ._checks import (
     check_step_inputs,
     reject_unknown_keywords,
 )
+from .sparse_gradients import SparseRows, sparse_step
 from .training import training_update
 from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi, tree_map_multi_with_path
 
@@ -78,8 +79,7 @@ class Optimizer:
         check_float_leaves(params)
         check_epsilon_representable(getattr(self, "epsilon", 0.0), params)
         slots = [
-            None if fill is None else tree_map(lambda p, f=fill: np.full_like(np.asarray(p), f), params)
-            for fill in self.slot_fills()
+            None if fill is None else tree_map(partial(_filled_like, fill=fill), params) for fill in self.slot_fills()
         ]
         return self.State(0, *slots)
 
@@ -108,7 +108,13 @@ class Optimizer:
             def leaf(theta, g, *leaf_slots):
                 # A parameter without a gradient (None, as PyTorch's .grad before any backward
                 # pass) is skipped, state and all, as PyTorch and Keras skip it.
-                return (theta, *leaf_slots) if g is None else leaf_update(theta, g, *leaf_slots)
+                if g is None:
+                    return (theta, *leaf_slots)
+                if isinstance(g, SparseRows):
+                    return sparse_step(leaf_update, self.sparse_updates, theta, g, leaf_slots)
+                if np.iscomplexobj(theta):
+                    return as_pairs_of_reals(leaf_update, theta, g, leaf_slots)
+                return leaf_update(theta, g, *leaf_slots)
 
             new_params, *new_slots = tree_map_multi(leaf, 1 + len(slots), params, grads, *slot_trees)
         else:
@@ -140,13 +146,14 @@ class Optimizer:
         if getattr(optimizer, "maximize", False) != getattr(self, "maximize", False):
             g = -g  # this leaf maximizes while the others minimize, or the other way round
         used = [fill is not None for fill in optimizer.slot_fills()]
-        new_theta, *new_slots = optimizer.leaf_update(
-            theta,
-            g,
-            *[slot if use else None for slot, use in zip(leaf_slots, used)],
-            learning_rate=optimizer.learning_rate_at(step),
-            step=step,
-        )
+        leaf_update = partial(optimizer.leaf_update, learning_rate=optimizer.learning_rate_at(step), step=step)
+        given = [slot if use else None for slot, use in zip(leaf_slots, used)]
+        if isinstance(g, SparseRows):
+            new_theta, *new_slots = sparse_step(leaf_update, optimizer.sparse_updates, theta, g, given)
+        elif np.iscomplexobj(theta):
+            new_theta, *new_slots = as_pairs_of_reals(leaf_update, theta, g, given)
+        else:
+            new_theta, *new_slots = leaf_update(theta, g, *given)
         # a buffer this leaf does not use keeps its value
         return (new_theta, *[new if use else old for new, old, use in zip(new_slots, leaf_slots, used)])
 
@@ -171,11 +178,15 @@ class Optimizer:
         return value
 
     def _check_inputs(self, params: Tree, grads: Tree, state) -> None:
-        check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update", none_grads=True)
+        check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update", gradient_leaves=True)
         for tree, name in ((params, "params"), (grads, "grads")):
             for path, leaf in leaves_with_paths(tree, name):
-                if leaf is not None and not np.all(np.isfinite(leaf)):
+                if leaf is not None and not isinstance(leaf, SparseRows) and not np.all(np.isfinite(leaf)):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
+
+    #: What a SparseRows gradient updates: "dense" (every row, the others with a zero
+    #: gradient) or "lazy" (only its rows); see :mod:`rmsprop_ref.sparse_gradients`.
+    sparse_updates: str = "dense"
 
     #: None, or the training-loop options (RMSprop's use_ema, gradient_accumulation_steps);
     #: see :mod:`rmsprop_ref.training`.
@@ -195,6 +206,30 @@ class Optimizer:
         """One leaf's step: from θ, g and the leaf's buffers (``slots``) to the new θ and new
         buffers, in that order. ``learning_rate`` is η at this ``step`` (schedules resolved)."""
         raise NotImplementedError
+
+
+def _filled_like(p, fill: float) -> np.ndarray:
+    """A buffer shaped like ``p`` holding ``fill``; for a complex ``p``, ``fill`` in both the
+    real and the imaginary part (the buffer holds a pair of reals per number)."""
+    p = np.asarray(p)
+    if np.iscomplexobj(p):
+        real = np.full((*p.shape, 2), fill, p.real.dtype)
+        return real.view(p.dtype)[..., 0]
+    return np.full_like(p, fill)
+
+
+def as_pairs_of_reals(leaf_update, theta, g, slots) -> tuple:
+    """``leaf_update`` on complex arrays as PyTorch runs it (``torch.view_as_real``): each
+    complex number is a pair of reals, with its own running mean square per part."""
+    if np.isrealobj(g):
+        raise ValueError(f"a complex parameter needs a complex gradient; got {np.asarray(g).dtype}")
+
+    def real(x):
+        return None if x is None else np.ascontiguousarray(x)[..., None].view(np.asarray(x).real.dtype)
+
+    results = leaf_update(real(theta), real(g), *[real(s) for s in slots])
+    dtype = np.asarray(theta).dtype
+    return tuple(None if y is None else np.ascontiguousarray(y).view(dtype)[..., 0] for y in results)
 
 
 def non_finite_step(step: int, path: str, dtype) -> FloatingPointError:

@@ -24,8 +24,9 @@ from ._checks import (
 )
 from .gradients import GRADIENT_OPTIONS, GradientOptions
 from .optimizers import LearningRate, Optimizer
+from .sparse_gradients import SPARSE_UPDATES, SparseRows
 from .training import TRAINING_OPTIONS, TrainingOptions
-from .tree import Tree
+from .tree import Tree, leaves
 
 WEIGHT_DECAY_MODES = ("decoupled", "coupled")
 
@@ -87,6 +88,7 @@ class RMSprop(Optimizer):
         "bias_correction",
         *GRADIENT_OPTIONS,
         *TRAINING_OPTIONS,
+        "sparse_updates",
         "leaf_options",
     )
 
@@ -114,6 +116,7 @@ class RMSprop(Optimizer):
         ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
         gradient_accumulation_steps: int | None = None,
+        sparse_updates: str = "dense",
         leaf_options: Callable[[str], Mapping[str, Any]] | None = None,
         **unknown: Any,
     ):
@@ -153,6 +156,9 @@ class RMSprop(Optimizer):
         for name, value in training._asdict().items():
             setattr(self, name, value)
         self.training = training if training.active else None
+        if sparse_updates not in SPARSE_UPDATES:
+            raise ValueError(f"sparse_updates must be one of {SPARSE_UPDATES}; got {sparse_updates!r}")
+        self.sparse_updates = sparse_updates
         if leaf_options is not None and not callable(leaf_options):
             raise ValueError(
                 "leaf_options must be None or a function from a leaf's path (a str such as "
@@ -214,6 +220,11 @@ class RMSprop(Optimizer):
         options = self._gradients
         if options is None:
             return grads
+        if any(isinstance(g, SparseRows) for g in leaves(grads)):
+            raise ValueError(
+                "unscaling, clipping and maximize are not implemented for SparseRows gradients; "
+                "pass them as dense arrays (SparseRows.dense)"
+            )
         if unscale:
             grads = options.unscale(grads)
         return options.clip_and_negate(grads) if clip else grads
@@ -304,12 +315,15 @@ def apply_preset(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     return rule(settings) if rule else settings
 
 
-def _epsilon_inside_with_momentum(settings: dict[str, Any]) -> dict[str, Any]:
+def _fused_kernel_with_momentum(settings: dict[str, Any]) -> dict[str, Any]:
     """Legacy tf.keras: without momentum its own Python code adds ε outside the root,
-    g/(√v + ε); with momentum it calls TensorFlow's fused ApplyRMSProp kernel, which
-    adds ε inside, g/√(v + ε)."""
+    g/(√v + ε), and decays every row of v for a sparse gradient; with momentum it calls
+    TensorFlow's fused (Sparse)ApplyRMSProp kernel, which adds ε inside, g/√(v + ε), and
+    updates only a sparse gradient's rows."""
     momentum = settings.get("momentum", 0.0)
-    settings.setdefault("epsilon_in_sqrt", is_real(momentum) and momentum > 0)
+    fused = is_real(momentum) and momentum > 0
+    settings.setdefault("epsilon_in_sqrt", fused)
+    settings.setdefault("sparse_updates", "lazy" if fused else "dense")
     return settings
 
 
@@ -354,6 +368,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             epsilon_in_sqrt=True,
             initial_accumulator=1.0,
             lr_in_momentum=True,
+            sparse_updates="lazy",
         ),
     },
     "optax": {
@@ -409,7 +424,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             initial_accumulator=0.0,
             lr_in_momentum=True,
         ),
-        "rule": _epsilon_inside_with_momentum,
+        "rule": _fused_kernel_with_momentum,
     },
     "lua_torch": {
         "kind": "release",

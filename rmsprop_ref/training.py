@@ -25,7 +25,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._checks import check_count, check_flag, is_real
-from .tree import Tree, tree_map
+from .sparse_gradients import SparseRows
+from .tree import Tree, leaves, tree_map
 
 #: The options, with Keras's names.
 TRAINING_OPTIONS = ("use_ema", "ema_momentum", "ema_overwrite_frequency", "gradient_accumulation_steps")
@@ -67,6 +68,8 @@ def training_update(optimizer, params: Tree, grads: Tree, state) -> tuple[Tree, 
     the step count set to the number of completed updates.
     """
     options = optimizer.training
+    if any(isinstance(g, SparseRows) for g in leaves(grads)):
+        raise ValueError("use_ema and gradient_accumulation_steps are not implemented for SparseRows gradients")
     calls = int(state.step)
     n = options.gradient_accumulation_steps or 1
     updates = calls // n

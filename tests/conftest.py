@@ -89,6 +89,21 @@ def conformance_problem():
     return params0, grads
 
 
+@pytest.fixture(scope="session")
+def sparse_problem():
+    """A float32 table (8 × 3) and 40 steps of sparse gradients: 3 random rows each, so a
+    row is sometimes named twice (its values are then summed) and most rows sit out a step."""
+    from rmsprop_ref.sparse_gradients import SparseRows
+
+    rng = np.random.default_rng(5)
+    table = rng.normal(size=(8, 3)).astype(np.float32)
+    grads = []
+    for _ in range(40):
+        rows = rng.integers(0, 8, size=3)
+        grads.append([SparseRows(rows, rng.normal(size=(3, 3)).astype(np.float32))])
+    return [table], grads
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _RESULTS:
         return

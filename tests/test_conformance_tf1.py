@@ -69,3 +69,14 @@ def test_tf1_schedule_with_momentum_puts_lr_inside_the_buffer(tf, conformance, c
         "tf1", actual, conformance_problem, learning_rate=schedule, momentum=0.9, lr_in_momentum=False
     )
     assert outside > 1e-2
+
+
+@pytest.mark.parametrize("centered, momentum", [(False, 0.0), (True, 0.9)])
+def test_tf1_sparse_rows_are_lazy(tf, conformance, sparse_problem, centered, momentum):
+    # IndexedSlices gradients: TF1 updates only the rows named, and their v, m and momentum.
+    problem = sparse_problem
+    settings = dict(learning_rate=0.01, epsilon=1e-3, centered=centered, momentum=momentum)
+    actual = run_tf1(*problem, **settings)
+    conformance.matches("tf1", f"sparse rows centered={centered} momentum={momentum}", actual, problem, **settings)
+    # the dense reading of the same rows is elsewhere
+    assert conformance.distance("tf1", actual, problem, sparse_updates="dense", **settings) > 10 * conformance.rtol

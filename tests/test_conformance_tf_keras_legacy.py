@@ -64,3 +64,19 @@ def test_tf_keras_legacy_conformance_tells_conventions_apart(tf_keras, conforman
         for wrong in (dict(epsilon_in_sqrt=not settings["epsilon_in_sqrt"]), dict(rho=0.95)):
             other = run_reference(RMSprop(**{**settings, **wrong}), *conformance_problem)
             assert relative_error(actual, other) > 10 * conformance.rtol, (momentum, wrong)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_tf_keras_legacy_sparse_rows(tf_keras, conformance, sparse_problem, momentum):
+    # IndexedSlices: without momentum legacy tf.keras decays every row's v (the dense
+    # reading); with momentum its fused kernel updates only the rows named (TF1's lazy one).
+    from rmsprop_ref.book.frameworks import relative_error
+
+    problem = sparse_problem
+    keywords = dict(learning_rate=0.01, epsilon=1e-3, momentum=momentum)
+    actual = run_tf_keras_legacy(*problem, **keywords)
+    conformance.check("tf_keras_legacy", f"sparse rows momentum={momentum}", actual, expected_run(problem, keywords))
+    settings = reference_settings(keywords, "tf_keras_legacy")
+    other = {"lazy": "dense", "dense": "lazy"}[settings["sparse_updates"]]
+    wrong = run_reference(RMSprop(**{**settings, "sparse_updates": other}), *problem)
+    assert relative_error(actual, wrong) > 10 * conformance.rtol

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 from rmsprop_ref import schedules
-from rmsprop_ref.book.frameworks import run_torch
+from rmsprop_ref.book.frameworks import run_reference, run_torch
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +151,23 @@ def test_torch_parameter_groups(torch, conformance, conformance_problem):
         leaf_options=lambda path: first_group if path == "params[0]" else {},
     )
     conformance.check("torch", "two parameter groups", actual, run_reference(reference, params0, grads))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_torch_complex_parameters(torch, conformance, conformance_problem, dtype):
+    # PyTorch steps a complex parameter as view_as_real: pairs of reals.
+    import numpy as np
+
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.book.frameworks import relative_error, run_torch
+
+    params0, grads = conformance_problem
+    to_complex = lambda a: (a + 0.5j * a[::-1]).astype(dtype)  # noqa: E731
+    params0 = [to_complex(p) for p in params0]
+    grads = [[to_complex(g) for g in step] for step in grads]
+    actual = run_torch(params0, grads, lr=0.01, eps=1e-3, momentum=0.9, centered=True, weight_decay=0.1)
+    reference = RMSprop.preset("torch", learning_rate=0.01, epsilon=1e-3, momentum=0.9, centered=True, weight_decay=0.1)
+    expected = run_reference(reference, params0, grads)
+    error = relative_error(actual, expected)
+    assert all(a.dtype == np.dtype(dtype) for a in actual)
+    assert error < conformance.rtol, error

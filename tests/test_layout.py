@@ -68,6 +68,7 @@ _SUBMODULES_NOT_EXPORTED = {
     "optimizers",
     "rmsprop",
     "run",
+    "sparse_gradients",
     "training",
     "book",
 }

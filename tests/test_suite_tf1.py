@@ -7,17 +7,16 @@ read imports ``indexed_slices`` and decorates with ``test_util.run_deprecated_v1
 layout of the v2.x releases). Each test runs ``rmsprop_ref.RMSprop`` built from TF1 keywords
 with ``reference_settings(..., "tf1")`` (never TensorFlow itself) against the suite's
 expected numbers, or against a NumPy re-expression of the suite's reference update, with
-the suite's tolerances. Ported: ``testDense``, ``testMinimizeSparseResourceVariable``,
+the suite's tolerances. Ported: ``testDense``, ``testSparse`` (its IndexedSlices gradients
+as ``rmsprop_ref.sparse_gradients.SparseRows``: the "tf1" settings update lazily, only the
+rows named, as TF1 does), ``testMinimizeSparseResourceVariable``,
 ``testMinimizeSparseResourceVariableCentered`` (their gradient covers the variable's only
 row, so the sparse update is the dense one), ``testWithoutMomentum``, ``testWithMomentum``
-and ``testCallableParams`` (in part: only η as a callable). Left out: ``testSparse``, which
-needs TF1's lazy sparse update (an IndexedSlices gradient updates only the rows it names;
-the other rows' v, m and momentum stay as they were), while rmsprop_ref's update is dense
-and has no sparse path: a zero gradient on those rows would still decay their v. Two
-checks inside ported tests have no counterpart: the momentum slot at μ = 0 (TF1 always
-allocates it, rmsprop_ref allocates no buffer when μ = 0) and the suite's
-``use_resource`` flag (Variable vs ResourceVariable), which only doubles two of
-``testDense``'s configurations.
+and ``testCallableParams`` (in part: only η as a callable). Two checks inside ported tests
+have no counterpart: the momentum slot at μ = 0 (TF1 always allocates it, rmsprop_ref
+allocates no buffer when μ = 0) and the suite's ``use_resource`` flag (Variable vs
+ResourceVariable), which only doubles two of ``testDense``'s configurations (``testSparse``
+ignores it, so there the two rows are repeated runs).
 """
 
 import math
@@ -28,6 +27,7 @@ import pytest
 
 from rmsprop_ref import RMSprop
 from rmsprop_ref.conventions import reference_settings
+from rmsprop_ref.sparse_gradients import SparseRows
 
 
 def tf1_rmsprop(**tf1_keywords) -> RMSprop:
@@ -132,6 +132,67 @@ def test_dense(dtype, config):
                 assert_close_according_to_type(slots.momentum, state.momentum_buffer[i])
             assert_close_according_to_type(theta, params[i])
             assert params[i].dtype == dtype
+
+
+# --------------------------------------------------------------------------- testSparse
+
+
+def suite_sparse_reference_step(theta, indices, values, slots: Slots, c: Config):
+    """One lazy TF1 step for an IndexedSlices gradient, as the suite's reference computes it.
+
+    Re-expresses RMSPropOptimizerTest._sparse_rmsprop_update_numpy: copies of θ and the
+    slots, then for each (index, value) pair in turn only that row's v, (centered) m, the
+    radicand (v + ε) − m², b ← μ·b + η·g/√radicand and θ ← θ − b; every other row keeps its
+    θ, v, m and b. Each row is computed as NumPy scalars of the arrays' dtype and stored
+    back, so float16 rounds as the suite's expected values do.
+    """
+    theta, rms, mg, momentum = (np.array(a, copy=True) for a in (theta, slots.rms, slots.mg, slots.momentum))
+    for row, g in zip(indices, values):
+        rms[row] = slots.rms[row] * c.decay + (1 - c.decay) * g * g
+        radicand = rms[row] + c.epsilon
+        if c.centered:
+            mg[row] = mg[row] * c.decay + (1 - c.decay) * g
+            radicand = radicand - mg[row] * mg[row]
+        momentum[row] = c.momentum * slots.momentum[row] + c.learning_rate * g / np.sqrt(radicand)
+        theta[row] = theta[row] - momentum[row]
+    return theta, Slots(rms, mg, momentum)
+
+
+# testSparse loops over the same _TESTPARAMS as testDense and discards use_resource, so its
+# eight rows per dtype are the six cases of DENSE_CONFIGS.
+@pytest.mark.parametrize("config", DENSE_CONFIGS, ids=lambda c: "lr{}-decay{}-mom{}-eps{}-centered{}".format(*c))
+@pytest.mark.parametrize("dtype", [np.float16, np.float32], ids=["half", "float32"])  # the suite's _DATA_TYPES
+def test_sparse(dtype, config):
+    # tensorflow/python/training/rmsprop_test.py (v2.x), testSparse
+    thetas = [np.array([1.0, 2.0], dtype), np.array([3.0, 4.0], dtype)]
+    # The suite's IndexedSlices: 0.1 on row 0 of the first variable, 0.01 on row 1 of the
+    # second, int32 indices (its dense_shape argument, [1], plays no part in the update).
+    indices = [np.array([0], np.int32), np.array([1], np.int32)]
+    values = [np.array([0.1], dtype), np.array([0.01], dtype)]
+    grads = [SparseRows(i, v) for i, v in zip(indices, values)]
+    optimizer = tf1_rmsprop(**config._asdict())
+    state = optimizer.init(thetas)
+    # The suite asserts that the "mg" slot exists exactly when centered.
+    assert (state.mean_grad is not None) == config.centered
+    # The reference starts from TF1's slot values: v = 1, m = 0, b = 0.
+    expected = [(theta, Slots(np.ones(2, dtype), np.zeros(2, dtype), np.zeros(2, dtype))) for theta in thetas]
+
+    params = thetas
+    for _ in range(4):  # the suite runs 4 steps and checks after each
+        params, state = optimizer.update(params, grads, state)
+        expected = [
+            suite_sparse_reference_step(theta, i, v, slots, config)
+            for (theta, slots), i, v in zip(expected, indices, values)
+        ]
+        for k, (theta, slots) in enumerate(expected):
+            if config.centered:
+                assert_close_according_to_type(slots.mg, state.mean_grad[k])
+            assert_close_according_to_type(slots.rms, state.mean_square[k])
+            # As in test_dense: TF1's momentum slot at μ = 0 has no counterpart here.
+            if config.momentum > 0:
+                assert_close_according_to_type(slots.momentum, state.momentum_buffer[k])
+            assert_close_according_to_type(theta, params[k])
+            assert params[k].dtype == dtype
 
 
 # ------------------------------------------- testMinimizeSparseResourceVariable(Centered)

@@ -75,6 +75,6 @@ def test_matching_structure_passes():
 
 
 def test_integer_leaves_are_not_parameters():
-    message = r"params\['b'\] has dtype int64; parameters must be float16, float32 or float64"
+    message = r"params\['b'\] has dtype int64; parameters must be float16, bfloat16, float32, float64, complex64"
     with pytest.raises(ValueError, match=message):
         check_float_leaves({"b": np.arange(3), "w": np.ones(2)})

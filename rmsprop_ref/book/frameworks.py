@@ -52,7 +52,8 @@ from typing import Any
 import numpy as np
 
 from .. import mlp
-from .._checks import check_count, seeded_rng
+from .._checks import check_count, is_parameter_dtype, seeded_rng
+from ..sparse_gradients import SparseRows
 
 __all__ = [
     "run_keras",
@@ -74,7 +75,7 @@ def _leaves(params0) -> tuple[list[np.ndarray], bool]:
     single = not isinstance(params0, (list, tuple))
     leaves = [np.asarray(params0)] if single else [np.asarray(p) for p in params0]
     for i, leaf in enumerate(leaves):
-        if not np.issubdtype(leaf.dtype, np.floating):
+        if not is_parameter_dtype(leaf.dtype):
             raise ValueError(f"params0[{i}] has dtype {leaf.dtype}; the runners need float arrays")
     return leaves, single
 
@@ -86,7 +87,10 @@ def _gradient_source(grads, single: bool, steps: int | None) -> tuple[GradientSo
     """A function (step, current leaves) -> gradient leaves, and the number of steps."""
 
     def as_leaves(g):
-        return [np.asarray(g)] if single else [None if x is None else np.asarray(x) for x in g]
+        # None (no gradient) and SparseRows (some rows) are passed on as they are
+        return (
+            [np.asarray(g)] if single else [x if x is None or isinstance(x, SparseRows) else np.asarray(x) for x in g]
+        )
 
     if callable(grads):
         if steps is None:
@@ -238,6 +242,13 @@ def run_tf_keras_legacy(params0, grads, *, steps: int | None = None, **kwargs):
     return _apply_gradients_each_step(optimizer, params0, grads, steps)
 
 
+def _tf_gradient(tf, g, variable):
+    """A gradient for TensorFlow: SparseRows become tf.IndexedSlices, arrays tensors."""
+    if isinstance(g, SparseRows):
+        return tf.IndexedSlices(tf.convert_to_tensor(g.values), tf.convert_to_tensor(g.indices), variable.shape)
+    return tf.convert_to_tensor(g)
+
+
 def _apply_gradients_each_step(optimizer, params0, grads, steps: int | None, done: list[int] | None = None):
     """Drive a TensorFlow optimizer's ``apply_gradients`` once per step on tf.Variables;
     ``done[0]``, if given, counts the updates applied (for a schedule that reads it)."""
@@ -249,7 +260,7 @@ def _apply_gradients_each_step(optimizer, params0, grads, steps: int | None, don
     history = []
     for step in range(steps):
         current = [v.numpy().copy() for v in variables]
-        g = [tf.convert_to_tensor(x) for x in gradient(step, current)]
+        g = [_tf_gradient(tf, x, v) for x, v in zip(gradient(step, current), variables)]
         optimizer.apply_gradients(list(zip(g, variables)))
         if done is not None:
             done[0] += 1
@@ -296,7 +307,9 @@ def relative_error(actual, expected) -> float:
         raise ValueError(f"actual has {len(actual)} leaves but expected has {len(expected)}")
     worst = 0.0
     for a, e in zip(actual, expected):
-        a, e = np.asarray(a, dtype=np.float64), np.asarray(e, dtype=np.float64)
+        # complex (or bfloat16) leaves are compared in complex128 (or float64): |a − e| is the modulus
+        wide = np.complex128 if np.iscomplexobj(a) or np.iscomplexobj(e) else np.float64
+        a, e = np.asarray(a).astype(wide), np.asarray(e).astype(wide)
         if a.shape != e.shape:
             raise ValueError(f"actual has shape {a.shape} but expected has shape {e.shape}")
         scale = np.max(np.abs(e))
