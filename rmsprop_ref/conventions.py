@@ -47,7 +47,7 @@ from typing import Any
 
 from .gradients import CLIPPING
 from .rmsprop import PRESETS, RMSprop, apply_preset
-from .schedules import LegacyDecay
+from .schedules import CalledEachStep, LegacyDecay
 
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
 #: Earlier releases whose keywords :func:`reference_settings` reads (and :func:`translate`
@@ -181,6 +181,14 @@ _OPTION_ALIASES = {
 }
 
 
+def _takes_nothing(function) -> bool:
+    try:
+        inspect.signature(function).bind()
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
 def _check_framework(argument: str, value: Any, accepted: tuple[str, ...] = FRAMEWORKS) -> str:
     if value not in accepted:
         raise ValueError(f"{argument} must be one of {', '.join(map(repr, accepted))}; got {value!r}")
@@ -230,6 +238,9 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
         if spelling[key] == "epsilon" and any(value is v or value == v for v in _EPSILON_DEFAULT_WHEN.get(source, ())):
             value = _framework_defaults(source)["epsilon"]
         options[spelling[key]] = value
+    rate = options.get("learning_rate")
+    if source == "tf_keras_legacy" and callable(rate) and _takes_nothing(rate):
+        options["learning_rate"] = CalledEachStep(rate)  # tf.keras calls it with no argument
     decay = options.pop(LEARNING_RATE_DECAY, 0.0)
     resolved = _framework_defaults(source, **options)
     result = {"learning_rate": resolved.pop("learning_rate"), **resolved}

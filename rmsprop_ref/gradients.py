@@ -113,11 +113,12 @@ def global_clip_factor(arrays: list, clipnorm: float) -> float:
 
 
 def refuse_unsupported_options(optimizer: Any, where: str) -> None:
-    """Raise a ValueError naming the gradient options, training options (EMA, accumulation)
-    and ``leaf_options`` that ``optimizer`` sets, for a path (``where``) that does not
+    """Raise a ValueError naming the gradient options, training options (EMA, accumulation),
+    ``leaf_options`` and hyper-parameters given as functions that ``optimizer`` sets, for a path (``where``) that does not
     implement them and would otherwise ignore them."""
     names = (*GRADIENT_OPTIONS, "use_ema", "gradient_accumulation_steps", "leaf_options")
     given = [f"{name}={getattr(optimizer, name)!r}" for name in names if getattr(optimizer, name, None)]
+    given += [f"{name} as a function" for name in getattr(optimizer, "_varying", ())]
     if given:
         raise ValueError(
             f"{where} does not implement {', '.join(given)}; use RMSprop.update "

@@ -89,9 +89,15 @@ class Optimizer:
         A gradient leaf may be None: that parameter and its buffers stay as they are.
         """
         self._check_inputs(params, grads, state)
-        if self.training is not None:
-            return training_update(self, params, grads, state)
-        return self.step_once(params, grads, state)
+        optimizer = self.at_step(int(state.step))
+        if optimizer.training is not None:
+            return training_update(optimizer, params, grads, state)
+        return optimizer.step_once(params, grads, state)
+
+    def at_step(self, step: int) -> Optimizer:
+        """The optimizer that makes update ``step``: itself, unless a hyper-parameter is a
+        function of the step (RMSprop's rho, epsilon, momentum, weight_decay)."""
+        return self
 
     def step_once(self, params: Tree, grads: Tree, state, *, unscaled: bool = False) -> tuple[Tree, Any]:
         """The step itself, on inputs ``update`` has checked: prepare the gradients (unscale

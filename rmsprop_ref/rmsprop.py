@@ -9,6 +9,7 @@ momentum buffer, what weight decay means. ``RMSprop`` exposes each detail as an 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
@@ -122,17 +123,18 @@ class RMSprop(Optimizer):
     ):
         reject_unknown_keywords("RMSprop", unknown, self.HYPERPARAMETERS)
         self.learning_rate = check_learning_rate(learning_rate)
-        self.rho = check_fraction("rho", rho)
-        self.epsilon = check_non_negative("epsilon", epsilon)
+        self.rho = _number_or_function("rho", rho, check_fraction)
+        self.epsilon = _number_or_function("epsilon", epsilon, check_non_negative)
         self.epsilon_in_sqrt = check_flag("epsilon_in_sqrt", epsilon_in_sqrt)
         self.initial_accumulator = check_non_negative("initial_accumulator", initial_accumulator)
         self.centered = check_flag("centered", centered)
-        self.momentum = check_fraction("momentum", momentum)
+        self.momentum = _number_or_function("momentum", momentum, check_fraction)
         self.nesterov = check_flag("nesterov", nesterov)
-        if self.nesterov and self.momentum == 0:
+        if self.nesterov and not _switched_on(self.momentum):
             raise ValueError("nesterov=True needs momentum > 0; got momentum=0.0")
         self.lr_in_momentum = check_flag("lr_in_momentum", lr_in_momentum)
-        self.weight_decay = check_non_negative("weight_decay", weight_decay)
+        self.weight_decay = _number_or_function("weight_decay", weight_decay, check_non_negative)
+        self._varying = {name: _arity(getattr(self, name)) for name in VARYING if callable(getattr(self, name))}
         if weight_decay_mode not in WEIGHT_DECAY_MODES:
             raise ValueError(f"weight_decay_mode must be one of {WEIGHT_DECAY_MODES}; got {weight_decay_mode!r}")
         self.weight_decay_mode = weight_decay_mode
@@ -168,6 +170,27 @@ class RMSprop(Optimizer):
         self._leaf_optimizers: dict[str, RMSprop] = {}
         self.leaf_optimizer = None if leaf_options is None else self._optimizer_for_leaf
         self._freeze()
+
+    def at_step(self, step: int) -> RMSprop:
+        """This optimizer with each hyper-parameter given as a function replaced by its value
+        for update ``step`` (itself when none is a function)."""
+        if not self._varying:
+            return self
+        values = {
+            name: getattr(self, name)(step) if arity else getattr(self, name)() for name, arity in self._varying.items()
+        }
+        try:
+            optimizer = RMSprop(**{**self.hyperparameters(), **values})
+        except ValueError as error:
+            raise ValueError(
+                f"at step {step}, a hyper-parameter given as a function returned a bad value: {error}"
+            ) from None
+        if _switched_on(self.momentum) and optimizer.momentum == 0:
+            raise ValueError(
+                f"at step {step}, momentum (a function) returned 0, but the state holds a momentum buffer: "
+                f"return a number in (0, 1), or give momentum=0.0 to run without momentum"
+            )
+        return optimizer
 
     def _optimizer_for_leaf(self, path: str) -> RMSprop:
         """The RMSprop that steps the leaf at ``path``: these options with ``leaf_options(path)``."""
@@ -233,7 +256,7 @@ class RMSprop(Optimizer):
         return [
             self.initial_accumulator,
             0.0 if self.centered else None,
-            0.0 if self.momentum > 0 else None,
+            0.0 if _switched_on(self.momentum) else None,
             0.0 if self.use_ema else None,
             0.0 if self.gradient_accumulation_steps else None,
         ]
@@ -286,6 +309,43 @@ class RMSprop(Optimizer):
         return theta - step_taken, mean_square, mean_grad, buffer, *training
 
 
+#: The hyper-parameters that may also be a function, called before each update: of the
+#: update count (as a learning-rate schedule is, and as optax.inject_hyperparams allows for
+#: every numeric one) or of nothing (legacy tf.keras's callables for rho, momentum, epsilon).
+VARYING = ("rho", "epsilon", "momentum", "weight_decay")
+
+
+def _arity(function: Callable) -> int:
+    """1 for a function of the step count, 0 for one of nothing; anything else is an error."""
+    for arity, args in ((1, (0,)), (0, ())):
+        try:
+            inspect.signature(function).bind(*args)
+            return arity
+        except TypeError:
+            continue
+        except ValueError:  # no signature (a builtin): call it with the step
+            return 1
+    raise ValueError(f"{function!r} must take the step count or nothing")
+
+
+def _number_or_function(name: str, value: Any, check: Callable[[str, Any], float]) -> Any:
+    """A checked number, or a function of the step count (or of nothing) kept as it is."""
+    if callable(value) and not isinstance(value, type):
+        try:
+            _arity(value)
+        except ValueError:
+            raise ValueError(
+                f"{name} given as a function must take the step count or nothing; {value!r} takes neither"
+            ) from None
+        return value
+    return check(name, value)
+
+
+def _switched_on(momentum: Any) -> bool:
+    """Whether momentum is on: a number > 0, or a function (legacy tf.keras keeps the buffer)."""
+    return callable(momentum) or momentum > 0
+
+
 #: What ``leaf_options`` may change for one leaf: the options of PyTorch's parameter groups
 #: (and Keras's exclusion from weight decay, ``weight_decay=0``). The others, conventions and
 #: the gradients' unscaling and clipping, belong to the whole optimizer.
@@ -321,7 +381,7 @@ def _fused_kernel_with_momentum(settings: dict[str, Any]) -> dict[str, Any]:
     TensorFlow's fused (Sparse)ApplyRMSProp kernel, which adds ε inside, g/√(v + ε), and
     updates only a sparse gradient's rows."""
     momentum = settings.get("momentum", 0.0)
-    fused = is_real(momentum) and momentum > 0
+    fused = callable(momentum) or (is_real(momentum) and momentum > 0)  # a callable counts as on
     settings.setdefault("epsilon_in_sqrt", fused)
     settings.setdefault("sparse_updates", "lazy" if fused else "dense")
     return settings

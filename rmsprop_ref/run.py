@@ -517,9 +517,11 @@ def stream_path(
     names = ["params"] + [f"state.{name}" for name in optimizer.State._fields[1:]]
     states = [] if keep_states else None
     points = path[:, 0] if scalar else path  # a 1-D view is quicker to write one number into
+    varying = optimizer.at_step(0) is not optimizer  # a hyper-parameter given as a function of the step
     for k in range(steps):
-        theta, *slots = optimizer.leaf_update(
-            theta, rows[k], *slots, learning_rate=optimizer.learning_rate_at(k), step=k
+        step_optimizer = optimizer.at_step(k) if varying else optimizer
+        theta, *slots = step_optimizer.leaf_update(
+            theta, rows[k], *slots, learning_rate=step_optimizer.learning_rate_at(k), step=k
         )
         if project is not None:
             theta = project(theta)

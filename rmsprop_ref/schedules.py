@@ -142,3 +142,22 @@ class LegacyDecay:
         step = check_count("step", step, 0)
         rate = self.learning_rate(step) if callable(self.learning_rate) else self.learning_rate
         return rate / (1 + self.decay * step)
+
+
+@dataclass(frozen=True)
+class CalledEachStep:
+    """η_t = function(): a function of nothing, called before each update.
+
+    Legacy tf.keras accepts such a callable for the learning rate (and for ρ, momentum and ε)
+    and calls it at every apply; this wraps one as a schedule, which ignores the step count.
+    """
+
+    function: Callable[[], float]
+
+    def __post_init__(self):
+        if not callable(self.function):
+            raise ValueError(f"function must be callable; got {self.function!r}")
+
+    def __call__(self, step: int) -> float:
+        check_count("step", step, 0)
+        return self.function()

@@ -130,3 +130,32 @@ def test_centered_bias_corrected_first_step_is_degenerate(optax):
     assert np.all(np.isnan(framework[0]) | (np.abs(framework[0]) > 100 * 0.01))
     with np.errstate(invalid="ignore"), pytest.raises(FloatingPointError, match=r"step 0 would make params"):
         run_reference(RMSprop.preset("optax", epsilon_in_sqrt=False, **settings), theta0, grads)
+
+
+def test_optax_inject_hyperparams_changed_mid_run(optax, conformance, conformance_problem):
+    # optax.inject_hyperparams keeps learning_rate, decay, eps and momentum in the state; the
+    # loop lowers the learning rate and the decay halfway. InjectHyperparams does the same.
+    import jax.numpy as jnp
+    import numpy as np
+
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.inject import InjectHyperparams
+
+    params0, grads = conformance_problem
+    optimizer = optax.inject_hyperparams(optax.rmsprop)(learning_rate=0.01, decay=0.9, eps=1e-3, momentum=0.9)
+    ours = InjectHyperparams(RMSprop.preset("optax", learning_rate=0.01, epsilon=1e-3, momentum=0.9))
+    params, state = [jnp.asarray(p) for p in params0], optimizer.init([jnp.asarray(p) for p in params0])
+    mine, my_state = [p.copy() for p in params0], ours.init([p.copy() for p in params0])
+    actual, expected = [], []
+    for step, g in enumerate(grads):
+        if step == len(grads) // 2:
+            state.hyperparams["learning_rate"] = jnp.asarray(0.003, jnp.float32)
+            state.hyperparams["decay"] = jnp.asarray(0.5, jnp.float32)
+            my_state = my_state._replace(hyperparams={**my_state.hyperparams, "learning_rate": 0.003, "rho": 0.5})
+        updates, state = optimizer.update([jnp.asarray(x) for x in g], state, params)
+        params = optax.apply_updates(params, updates)
+        mine, my_state = ours.update(mine, g, my_state)
+        actual.append([np.asarray(p) for p in params])
+        expected.append(mine)
+    stack = lambda history: [np.stack([h[i] for h in history]) for i in range(2)]  # noqa: E731
+    conformance.check("optax", "inject_hyperparams, lr and decay changed halfway", stack(actual), stack(expected))

@@ -80,3 +80,36 @@ def test_tf_keras_legacy_sparse_rows(tf_keras, conformance, sparse_problem, mome
     other = {"lazy": "dense", "dense": "lazy"}[settings["sparse_updates"]]
     wrong = run_reference(RMSprop(**{**settings, "sparse_updates": other}), *problem)
     assert relative_error(actual, wrong) > 10 * conformance.rtol
+
+
+def test_tf_keras_legacy_callables(tf_keras, conformance, conformance_problem):
+    # Legacy tf.keras calls a zero-argument learning_rate, rho and momentum at every apply; a
+    # callable momentum takes the fused kernel (ε inside the root). Here they change halfway.
+    calls = {"n": 0}
+
+    def half():
+        return calls["n"] >= 30
+
+    keywords = dict(
+        learning_rate=lambda: 0.003 if half() else 0.01,
+        rho=lambda: 0.5 if half() else 0.9,
+        momentum=lambda: 0.8,
+        epsilon=1e-3,
+    )
+    params0, grads = conformance_problem
+
+    def counted(source):
+        remaining = iter(source)
+
+        def gradient(params):
+            calls["n"] += 1  # the gradient is taken before the apply that uses it
+            return next(remaining)
+
+        return gradient
+
+    actual = run_tf_keras_legacy(params0, counted(grads), steps=len(grads), **keywords)
+    calls["n"] = 0
+    expected = run_reference(
+        RMSprop(**reference_settings(keywords, "tf_keras_legacy")), params0, counted(grads), steps=len(grads)
+    )
+    conformance.check("tf_keras_legacy", "callable learning_rate, rho, momentum", actual, expected)

@@ -64,6 +64,7 @@ _SUBMODULES_NOT_EXPORTED = {
     "conventions",
     "data",
     "gradients",
+    "inject",
     "inplace",
     "optimizers",
     "rmsprop",

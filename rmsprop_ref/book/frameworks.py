@@ -46,6 +46,7 @@ such arrays (one per leaf) when it is a list / tuple. Row ``k`` is θ after ``k 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -236,8 +237,9 @@ def run_tf_keras_legacy(params0, grads, *, steps: int | None = None, **kwargs):
     import tf_keras
 
     for key in ("learning_rate", "lr"):
-        if callable(kwargs.get(key)):
-            kwargs[key] = _keras_schedule(tf_keras, kwargs[key])
+        rate = kwargs.get(key)
+        if callable(rate) and inspect.signature(rate).parameters:  # a schedule; tf.keras calls one of nothing itself
+            kwargs[key] = _keras_schedule(tf_keras, rate)
     optimizer = tf_keras.optimizers.legacy.RMSprop(**kwargs)
     return _apply_gradients_each_step(optimizer, params0, grads, steps)
 
