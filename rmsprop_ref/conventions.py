@@ -106,14 +106,24 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "nesterov": "nesterov",
         "bias_correction": "bias_correction",
     },
-    # Keras 2.0.0-2.2.5 spelled η only ``lr``; 2.3 renamed it and kept ``lr`` working.
-    "keras2.0": {"lr": "learning_rate", "rho": "rho", "epsilon": "epsilon", "decay": LEARNING_RATE_DECAY},
+    # Keras 2.0.0-2.2.5 spelled η only ``lr``; 2.3 renamed it and kept ``lr`` working. Keras
+    # 2's clipnorm clips the norm of all the gradients together: Keras 3's global_clipnorm.
+    "keras2.0": {
+        "lr": "learning_rate",
+        "rho": "rho",
+        "epsilon": "epsilon",
+        "decay": LEARNING_RATE_DECAY,
+        "clipnorm": "global_clipnorm",
+        "clipvalue": "clipvalue",
+    },
     "keras2.3": {
         "learning_rate": "learning_rate",
         "lr": "learning_rate",
         "rho": "rho",
         "epsilon": "epsilon",
         "decay": LEARNING_RATE_DECAY,
+        "clipnorm": "global_clipnorm",
+        "clipvalue": "clipvalue",
     },
     "tf_keras_legacy": {
         "learning_rate": "learning_rate",
@@ -123,6 +133,9 @@ SPELLINGS: dict[str, dict[str, str]] = {
         "epsilon": "epsilon",
         "centered": "centered",
         "decay": LEARNING_RATE_DECAY,
+        "clipnorm": "clipnorm",
+        "global_clipnorm": "global_clipnorm",
+        "clipvalue": "clipvalue",
     },
     "lua_torch": {
         "learningRate": "learning_rate",
@@ -238,6 +251,11 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
         if spelling[key] == "epsilon" and any(value is v or value == v for v in _EPSILON_DEFAULT_WHEN.get(source, ())):
             value = _framework_defaults(source)["epsilon"]
         options[spelling[key]] = value
+    clips = [key for key in settings if spelling[key] in CLIPPING and settings[key] is not None]
+    if source == "keras" and len(clips) > 1:  # Keras 3's own check
+        raise ValueError(
+            f"keras settings: only one of clipnorm, clipvalue and global_clipnorm can be set; got {', '.join(clips)}"
+        )
     rate = options.get("learning_rate")
     if source == "tf_keras_legacy" and callable(rate) and _takes_nothing(rate):
         options["learning_rate"] = CalledEachStep(rate)  # tf.keras calls it with no argument

@@ -44,9 +44,9 @@ class RMSpropState(NamedTuple):
 class RMSprop(Optimizer):
     r"""RMSprop with every convention as an option. One step, in this order::
 
-        0. the gradients: divided by loss_scale_factor, clipped (clipnorm,
-           global_clipnorm or clipvalue, as Keras), negated (maximize, as
-           PyTorch); see rmsprop_ref.gradients
+        0. the gradients: divided by loss_scale_factor, clipped (clipnorm or
+           global_clipnorm, and clipvalue, as the Kerases), negated (maximize,
+           as PyTorch); see rmsprop_ref.gradients
         1. weight decay: coupled (PyTorch)   g ← g + wd·θ
                          decoupled (Keras)   θ ← θ − η·wd·θ, on the pre-step θ
         2. v ← ρ·v + (1−ρ)·g²
@@ -113,6 +113,7 @@ class RMSprop(Optimizer):
         global_clipnorm: float | None = None,
         clipvalue: float | None = None,
         maximize: bool = False,
+        clipvalue_first: bool = False,
         use_ema: bool = False,
         ema_momentum: float = 0.99,
         ema_overwrite_frequency: int | None = None,
@@ -145,6 +146,7 @@ class RMSprop(Optimizer):
             global_clipnorm=global_clipnorm,
             clipvalue=clipvalue,
             maximize=maximize,
+            clipvalue_first=clipvalue_first,
         )
         for name, value in gradients._asdict().items():
             setattr(self, name, value)
@@ -207,7 +209,7 @@ class RMSprop(Optimizer):
                 f"{', '.join(LEAF_OPTIONS)} (the other options apply to the whole optimizer)"
             )
         settings = {**self.hyperparameters(), **overrides, "leaf_options": None}
-        for name in GRADIENT_OPTIONS[:-1]:  # the gradients are already unscaled and clipped, all together
+        for name in GRADIENT_OPTIONS[:4]:  # the gradients are already unscaled and clipped, all together
             settings[name] = None
         if settings["momentum"] == 0:
             settings["nesterov"] = False
@@ -483,6 +485,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             epsilon=1e-7,
             initial_accumulator=0.0,
             lr_in_momentum=True,
+            clipvalue_first=True,
         ),
         "rule": _fused_kernel_with_momentum,
     },

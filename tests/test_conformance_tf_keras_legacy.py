@@ -40,6 +40,9 @@ CASES = {
     "epsilon=0 (becomes 1e-7)": dict(learning_rate=0.01, epsilon=0.0),
     "lr wins over learning_rate": dict(learning_rate=0.5, lr=0.01),
     "decay=0.05": dict(learning_rate=0.02, decay=0.05, epsilon=1e-3),
+    # clipvalue first, then each variable's norm (or the global one)
+    "clipvalue=0.5 clipnorm=1.0": dict(learning_rate=0.01, epsilon=1e-3, clipvalue=0.5, clipnorm=1.0),
+    "clipvalue=2.0 global_clipnorm=3.0": dict(learning_rate=0.01, epsilon=1e-3, clipvalue=2.0, global_clipnorm=3.0),
     "decay over a schedule, momentum": dict(
         learning_rate=schedules.ExponentialDecay(0.02, decay_steps=10, decay_rate=0.5), decay=0.1, momentum=0.5
     ),

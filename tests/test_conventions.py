@@ -97,7 +97,7 @@ def test_table_has_one_row_per_preset_with_the_known_conventions():
     assert rows["keras2.0"]["ε placement"] == "outside √" and rows["keras2.0"]["ε"] == "1e-08"
     assert rows["tf_keras_legacy"]["ε placement"] == "outside √, inside with momentum"
     assert rows["lua_torch"]["v starts at"] == "0 (option)" and rows["lua_torch"]["weight decay"] == "coupled L2"
-    assert rows["keras2.3"]["keywords"] == "learning_rate, lr, rho, epsilon, decay"
+    assert rows["keras2.3"]["keywords"] == "learning_rate, lr, rho, epsilon, decay, clipnorm, clipvalue"
     assert (rows["keras"]["ε placement"], rows["torch"]["ε placement"]) == ("inside √", "outside √")
     assert rows["tf1"]["v starts at"] == "1" and rows["keras"]["v starts at"] == "0"
     assert (rows["keras"]["ρ"], rows["torch"]["ρ"]) == ("0.9", "0.99")

@@ -42,7 +42,7 @@ def test_apply_runs_unscale_then_clip_then_negate():
 @pytest.mark.parametrize(
     "values, message",
     [
-        (dict(clipnorm=1.0, clipvalue=1.0), "only one of clipnorm, global_clipnorm and clipvalue can be set"),
+        (dict(clipnorm=1.0, global_clipnorm=1.0), "clipnorm and global_clipnorm cannot both be set"),
         (dict(clipnorm=0.0), "clipnorm must be a finite number > 0; got 0.0"),
         (dict(global_clipnorm=-1), "global_clipnorm must be a finite number > 0"),
         (dict(loss_scale_factor="2"), "loss_scale_factor must be a finite number > 0"),
@@ -150,3 +150,41 @@ def test_the_in_place_step_needs_every_gradient():
     state = fast.init(params)
     with pytest.raises(ValueError, match=r"grads\[0\] is None; an array like params\[0\] is needed here"):
         fast.update_(params, [None], state)
+
+
+# --------------------------------------------------------------------------- the Kerases' clipping, era by era
+
+
+def test_keras3_takes_one_clip_only_as_keras_does():
+    from rmsprop_ref.conventions import reference_settings
+
+    with pytest.raises(ValueError, match="only one of clipnorm, clipvalue and global_clipnorm can be set"):
+        reference_settings({"clipnorm": 1.0, "clipvalue": 0.5}, "keras")
+
+
+def test_keras2_clipnorm_is_the_global_norm_then_the_value():
+    # keras/optimizers.py (2.0.8 to 2.3.1), Optimizer.get_gradients: n = √Σ‖g‖² over all
+    # gradients; g ← g·c/n when n ≥ c; then g ← clip(g, −v, v).
+    from rmsprop_ref.conventions import reference_settings
+
+    grads = [np.array([3.0, 0.0]), np.array([0.0, 4.0])]  # global norm 5, each leaf's norm below 5
+    settings = reference_settings({"clipnorm": 2.5, "clipvalue": 1.5}, "keras2.0")
+    clipped = RMSprop(**settings).prepare_gradients(grads)
+    n = 5.0
+    expected = [np.clip(g * 2.5 / n, -1.5, 1.5) for g in grads]
+    for a, e in zip(clipped, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-15)
+
+
+def test_legacy_tf_keras_clips_the_value_first_then_each_norm():
+    # keras/optimizers/optimizer_v2/optimizer_v2.py (v2.10.0), _transform_gradients:
+    # clipvalue, then clipnorm (tf.clip_by_norm, per variable) or global_clipnorm.
+    from rmsprop_ref.conventions import reference_settings
+
+    g = np.array([3.0, 4.0])
+    settings = reference_settings({"clipnorm": 1.0, "clipvalue": 3.5}, "tf_keras_legacy")
+    clipped = RMSprop(**settings).prepare_gradients(g)
+    value_first = np.clip(g, -3.5, 3.5)
+    np.testing.assert_allclose(clipped, value_first / np.linalg.norm(value_first), rtol=1e-15)
+    norm_first = np.clip(g / 5.0, -3.5, 3.5)
+    assert not np.allclose(clipped, norm_first)
