@@ -423,6 +423,15 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
     if isinstance(rate, LegacyDecay):
         notes.append(_decay_recipe(rate, src, target))
 
+    # Sparse gradients (embedding rows): updated lazily or densely.
+    if wanted["sparse_updates"] != fixed["sparse_updates"]:
+        lazy, dense = (src, tgt) if wanted["sparse_updates"] == "lazy" else (tgt, src)
+        notes.append(
+            f"For a sparse gradient (some rows, like tf.IndexedSlices) {lazy} updates only those rows and "
+            f"their buffers, while {dense} decays every row's v and moves the others through their momentum; "
+            f"dense gradients are not affected."
+        )
+
     # What the target does not do to the gradients itself.
     differences += _gradient_differences(wanted, options, spelling, src, tgt, target)
 
@@ -672,4 +681,80 @@ def conventions_markdown(columns: tuple[str, ...] | None = None) -> str:
         raise ValueError(f"unknown column(s) {unknown}; available: {', '.join(rows[0])}")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- every argument
+
+#: The keywords of each source that leave the numbers alone (and Lua's, Keras 2's and
+#: Optax's have none), with their defaults and what they do; PyTorch's ``params`` carries
+#: the parameter groups, which rmsprop_ref spells ``leaf_options``.
+OTHER_KEYWORDS: dict[str, dict[str, tuple[Any, str]]] = {
+    "keras": {"name": (None, "the optimizer's name")},
+    "torch": {
+        "params": (inspect.Parameter.empty, "the parameters: RMSprop.update's params; groups: leaf_options"),
+        "capturable": (False, "CUDA graph capture; the same numbers"),
+        "foreach": (None, "a faster loop over tensors; the same numbers up to rounding"),
+        "differentiable": (False, "autograd through the step; the same numbers"),
+    },
+    "tf1": {"use_locking": (False, "locks the variables while updating"), "name": ("RMSProp", "the ops' name")},
+    "optax": {},
+    "keras2.0": {},
+    "keras2.3": {},
+    "tf_keras_legacy": {"name": ("RMSprop", "the optimizer's name")},
+    "lua_torch": {},
+}
+
+
+def arguments_table() -> list[dict[str, str]]:
+    """Every keyword of every source's RMSprop: its default and how rmsprop_ref says it.
+
+    One row per keyword, sources in the order of :data:`SOURCES`, keywords in each source's
+    own order (:data:`SPELLINGS`, then :data:`OTHER_KEYWORDS`). The defaults come from the
+    presets (what :func:`reference_settings` makes of no keywords); a conformance test checks
+    the keywords and defaults of each installed framework against its real signature. The
+    ``rmsprop_ref`` column is the :class:`~rmsprop_ref.rmsprop.RMSprop` option that the
+    keyword sets, on top of ``RMSprop.preset(source)``.
+    """
+    rows = []
+    for source in SOURCES:
+        defaults = _framework_defaults(source)
+        for keyword, option in SPELLINGS[source].items():
+            if option == LEARNING_RATE_DECAY:
+                default, spelled = 0.0, "learning_rate=LegacyDecay(η, decay)"
+            else:
+                default, spelled = defaults[option], option
+            if option == "learning_rate" and default is None:
+                default = inspect.Parameter.empty
+            default = _OWN_DEFAULTS.get((source, keyword), default)
+            if keyword == "lr" and "learning_rate" in SPELLINGS[source]:
+                default, spelled = _NOT_GIVEN, "learning_rate (lr wins when both are given)"
+            rows.append(_argument_row(source, keyword, default, spelled))
+        for keyword, (default, what) in OTHER_KEYWORDS[source].items():
+            rows.append(_argument_row(source, keyword, default, f"– ({what})"))
+    return rows
+
+
+# Where a framework's own default is not rmsprop_ref's value for it (None meaning "none").
+_OWN_DEFAULTS = {("keras", "weight_decay"): None, ("optax", "momentum"): None}
+_NOT_GIVEN = object()  # a keyword read from **kwargs, with no default of its own
+
+
+def _argument_row(source: str, keyword: str, default: Any, spelled: str) -> dict[str, str]:
+    if default is _NOT_GIVEN:
+        shown = "–"
+    elif default is inspect.Parameter.empty:
+        shown = "required"
+    elif isinstance(default, float):
+        shown = _g(default)
+    else:
+        shown = repr(default)
+    return {"source": NAMES[source], "keyword": keyword, "default": shown, "rmsprop_ref": spelled}
+
+
+def arguments_markdown() -> str:
+    """:func:`arguments_table` as a Markdown (GFM) table."""
+    rows = arguments_table()
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    lines += ["| " + " | ".join(f"`{v}`" if k == "keyword" else v for k, v in row.items()) + " |" for row in rows]
     return "\n".join(lines)

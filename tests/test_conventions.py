@@ -384,3 +384,38 @@ def test_mlp_runs_share_batches_and_match_a_hand_loop():
         frameworks.train_mlp_for_steps(
             optimizers, params0, images, labels, (images, labels), steps=9, batch_size=8, seed=1
         )
+
+
+@pytest.mark.conformance
+@pytest.mark.parametrize("framework", [*FRAMEWORKS, "tf_keras_legacy"])
+def test_arguments_table_lists_every_keyword_of_the_real_constructor(framework):
+    # Every named parameter of the installed framework's RMSprop (self and **kwargs aside) is a
+    # row with the framework's own default; rows beyond the signature are **kwargs the
+    # framework reads (legacy tf.keras's lr, decay and clipping).
+    from rmsprop_ref.conventions import NAMES, arguments_table
+
+    if framework == "tf_keras_legacy":
+        import tf_keras
+
+        signature = inspect.signature(tf_keras.optimizers.legacy.RMSprop.__init__)
+        read_from_kwargs = {"lr", "decay", "clipnorm", "global_clipnorm", "clipvalue"}
+    else:
+        signature = inspect.signature(constructor(framework))
+        read_from_kwargs = set()
+    parameters = {
+        name: p
+        for name, p in signature.parameters.items()
+        if name != "self" and p.kind is not inspect.Parameter.VAR_KEYWORD
+    }
+    rows = {row["keyword"]: row for row in arguments_table() if row["source"] == NAMES[framework]}
+    assert set(rows) == set(parameters) | read_from_kwargs
+    for name, parameter in parameters.items():
+        default = parameter.default
+        expected = (
+            "required"
+            if default is inspect.Parameter.empty
+            else (f"{default:.6g}" if isinstance(default, float) else repr(default))
+        )
+        if isinstance(default, int) and not isinstance(default, bool):
+            expected = f"{float(default):.6g}"  # PyTorch's weight_decay=0, momentum=0
+        assert rows[name]["default"] == expected, (framework, name)

@@ -301,3 +301,20 @@ def test_keras2_to_keras3_names_the_decay_schedule():
 def test_release_sources_are_not_translation_targets(source):
     with pytest.raises(ValueError, match="target must be one of 'keras', 'torch', 'tf1', 'optax'"):
         translate({}, "keras", source)
+
+
+def test_the_arguments_table_lists_each_releases_keywords():
+    # Keras 2.0.8: RMSprop(lr, rho, epsilon, decay) plus Optimizer's allowed_kwargs clipnorm,
+    # clipvalue (keras/optimizers.py); Lua's optim.rmsprop reads learningRate, alpha, epsilon,
+    # weightDecay and initialMean from its config table (rmsprop.lua).
+    from rmsprop_ref.conventions import arguments_table
+
+    keywords = {}
+    for row in arguments_table():
+        keywords.setdefault(row["source"], []).append(row["keyword"])
+    assert keywords["Keras 2.0"] == ["lr", "rho", "epsilon", "decay", "clipnorm", "clipvalue"]
+    assert keywords["Lua Torch"] == ["learningRate", "alpha", "epsilon", "weightDecay", "initialMean"]
+    rows = {(r["source"], r["keyword"]): r for r in arguments_table()}
+    assert rows[("Keras 2.0", "clipnorm")]["rmsprop_ref"] == "global_clipnorm"
+    assert rows[("Keras 2.0", "epsilon")]["default"] == "1e-08"
+    assert rows[("Keras 2.3", "lr")]["default"] == "–"

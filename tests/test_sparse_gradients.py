@@ -93,3 +93,11 @@ def test_options_that_need_dense_gradients_say_so():
         fast.update_(TABLE.copy(), ROWS, fast.init(TABLE))
     with pytest.raises(ValueError, match="sparse_updates must be one of"):
         RMSprop(sparse_updates="rows")
+
+
+def test_translate_notes_the_sparse_difference():
+    from rmsprop_ref.conventions import translate
+
+    notes = translate({"learning_rate": 0.1}, "tf1", "keras").notes
+    assert any("TF1 updates only those rows" in note for note in notes)
+    assert not any("sparse" in note for note in translate({}, "keras", "torch").notes)
