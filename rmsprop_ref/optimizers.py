@@ -35,7 +35,7 @@ from ._checks import (
 )
 from .sparse_gradients import SparseRows, sparse_step
 from .training import training_update
-from .tree import Tree, leaves_with_paths, tree_map, tree_map_multi, tree_map_multi_with_path
+from .tree import Tree, leaves, leaves_with_paths, tree_map, tree_map_multi, tree_map_multi_with_path
 
 LearningRate = float | Callable[[int], float]
 
@@ -105,9 +105,10 @@ class Optimizer:
         grads = self.prepare_gradients(grads, unscale=not unscaled)
         step = int(state.step)
         learning_rate = self.learning_rate_at(step)
-        slots = state[1:]
+        slots = state[1 : 1 + self.leaf_slot_count()]  # the buffers leaf_update reads and writes
         # An unused buffer is None; give leaf_update a None for each of its leaves.
-        slot_trees = [tree_map(lambda _: None, params) if s is None else s for s in slots]
+        nones = tree_map(_none, params) if any(s is None for s in slots) else None
+        slot_trees = [nones if s is None else s for s in slots]
         if self.leaf_optimizer is None:
             leaf_update = partial(self.leaf_update, learning_rate=learning_rate, step=step)
 
@@ -118,7 +119,7 @@ class Optimizer:
                     return (theta, *leaf_slots)
                 if isinstance(g, SparseRows):
                     return sparse_step(leaf_update, self.sparse_updates, theta, g, leaf_slots)
-                if np.iscomplexobj(theta):
+                if _is_complex(theta):
                     return as_pairs_of_reals(leaf_update, theta, g, leaf_slots)
                 return leaf_update(theta, g, *leaf_slots)
 
@@ -130,12 +131,10 @@ class Optimizer:
         new_state = self.State(step + 1, *new_slots)
         # Overflow must not be written into the state unnoticed: a mean square of inf stops
         # its coordinate for good, and every later step would look normal.
-        prefixes = ["params"] + [f"state.{name}" for name in self.State._fields[1:]]
-        for prefix, tree in zip(prefixes, [new_params, *new_slots]):
-            if tree is not None:
-                for path, leaf in leaves_with_paths(tree, prefix):
-                    if not np.all(np.isfinite(leaf)):
-                        raise non_finite_step(step, path, np.asarray(leaf).dtype)
+        for prefix, tree in zip(("params", *(f"state.{n}" for n in self.State._fields[1:])), [new_params, *new_slots]):
+            if tree is not None and not all(np.isfinite(leaf).all() for leaf in leaves(tree)):
+                path, leaf = next((p, x) for p, x in leaves_with_paths(tree, prefix) if not np.isfinite(x).all())
+                raise non_finite_step(step, path, np.asarray(leaf).dtype)
         return new_params, new_state
 
     # -- options that differ from leaf to leaf
@@ -156,7 +155,7 @@ class Optimizer:
         given = [slot if use else None for slot, use in zip(leaf_slots, used)]
         if isinstance(g, SparseRows):
             new_theta, *new_slots = sparse_step(leaf_update, optimizer.sparse_updates, theta, g, given)
-        elif np.iscomplexobj(theta):
+        elif _is_complex(theta):
             new_theta, *new_slots = as_pairs_of_reals(leaf_update, theta, g, given)
         else:
             new_theta, *new_slots = leaf_update(theta, g, *given)
@@ -186,6 +185,8 @@ class Optimizer:
     def _check_inputs(self, params: Tree, grads: Tree, state) -> None:
         check_step_inputs(self, params, grads, state, f"{type(self).__name__}.init or .update", gradient_leaves=True)
         for tree, name in ((params, "params"), (grads, "grads")):
+            if all(leaf is None or isinstance(leaf, SparseRows) or np.isfinite(leaf).all() for leaf in leaves(tree)):
+                continue
             for path, leaf in leaves_with_paths(tree, name):
                 if leaf is not None and not isinstance(leaf, SparseRows) and not np.all(np.isfinite(leaf)):
                     raise FloatingPointError(f"{path} has non-finite values (nan or inf) at step {int(state.step)}")
@@ -197,6 +198,12 @@ class Optimizer:
     #: None, or the training-loop options (RMSprop's use_ema, gradient_accumulation_steps);
     #: see :mod:`rmsprop_ref.training`.
     training: Any = None
+
+    def leaf_slot_count(self) -> int:
+        """How many of the state's buffers (after ``step``) ``leaf_update`` takes: all of them,
+        unless the state also holds buffers that the update keeps around the step (RMSprop's
+        moving average and gradient accumulator, see :mod:`rmsprop_ref.training`)."""
+        return len(self.State._fields) - 1
 
     def prepare_gradients(self, grads: Tree, *, unscale: bool = True, clip: bool = True) -> Tree:
         """The gradients the update uses, from the ones given (unchanged here; RMSprop can
@@ -212,6 +219,16 @@ class Optimizer:
         """One leaf's step: from θ, g and the leaf's buffers (``slots``) to the new θ and new
         buffers, in that order. ``learning_rate`` is η at this ``step`` (schedules resolved)."""
         raise NotImplementedError
+
+
+def _none(_leaf) -> None:
+    return None
+
+
+def _is_complex(theta) -> bool:
+    """np.iscomplexobj for a leaf, without its cost for an array (a dtype lookup)."""
+    dtype = getattr(theta, "dtype", None)
+    return dtype.kind == "c" if dtype is not None else np.iscomplexobj(theta)
 
 
 def _filled_like(p, fill: float) -> np.ndarray:

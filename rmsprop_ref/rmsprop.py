@@ -263,9 +263,10 @@ class RMSprop(Optimizer):
             0.0 if self.gradient_accumulation_steps else None,
         ]
 
-    def leaf_update(self, theta, g, mean_square, mean_grad, buffer, *training, learning_rate, step):
-        # ``training`` (the average and the accumulator) belongs to rmsprop_ref.training, which
-        # hands leaf_update None for both; it passes through unchanged.
+    def leaf_slot_count(self) -> int:
+        return 3  # v, m, b; the average and the accumulator belong to rmsprop_ref.training
+
+    def leaf_update(self, theta, g, mean_square, mean_grad, buffer, *, learning_rate, step):
         lr = learning_rate
         if self.weight_decay and self.weight_decay_mode == "coupled":
             g = g + self.weight_decay * theta
@@ -298,7 +299,7 @@ class RMSprop(Optimizer):
         # η·g / denominator is evaluated as (η·g) / denominator, the order Keras and
         # PyTorch (addcdiv) use, so float32 results round the same way as theirs.
         if buffer is None:
-            return theta - lr * g / denominator, mean_square, mean_grad, None, *training
+            return theta - lr * g / denominator, mean_square, mean_grad, None
         mu = self.momentum
         if self.lr_in_momentum:
             increment = lr * g / denominator
@@ -308,7 +309,7 @@ class RMSprop(Optimizer):
             scaled = g / denominator
             buffer = mu * buffer + scaled
             step_taken = lr * (scaled + mu * buffer) if self.nesterov else lr * buffer
-        return theta - step_taken, mean_square, mean_grad, buffer, *training
+        return theta - step_taken, mean_square, mean_grad, buffer
 
 
 #: The hyper-parameters that may also be a function, called before each update: of the

@@ -513,16 +513,18 @@ def stream_path(
     finite = math.isfinite if scalar else (lambda x: bool(np.isfinite(x).all()))
     rows = grads[:, 0] if scalar else grads
     theta = theta[0] if scalar else theta
-    slots = [None if slot is None else (slot[0] if scalar else slot) for slot in state[1:]]
-    names = ["params"] + [f"state.{name}" for name in optimizer.State._fields[1:]]
+    count = optimizer.leaf_slot_count()
+    slots = [None if slot is None else (slot[0] if scalar else slot) for slot in state[1 : 1 + count]]
+    names = ["params"] + [f"state.{name}" for name in optimizer.State._fields[1 : 1 + count]]
     states = [] if keep_states else None
     points = path[:, 0] if scalar else path  # a 1-D view is quicker to write one number into
     varying = optimizer.at_step(0) is not optimizer  # a hyper-parameter given as a function of the step
+    leaf_update, rate_at = optimizer.leaf_update, optimizer.learning_rate_at
     for k in range(steps):
-        step_optimizer = optimizer.at_step(k) if varying else optimizer
-        theta, *slots = step_optimizer.leaf_update(
-            theta, rows[k], *slots, learning_rate=step_optimizer.learning_rate_at(k), step=k
-        )
+        if varying:
+            step_optimizer = optimizer.at_step(k)
+            leaf_update, rate_at = step_optimizer.leaf_update, step_optimizer.learning_rate_at
+        theta, *slots = leaf_update(theta, rows[k], *slots, learning_rate=rate_at(k), step=k)
         if project is not None:
             theta = project(theta)
         if not (finite(theta) and all(slot is None or finite(slot) for slot in slots)):

@@ -40,8 +40,22 @@ def _sorted_keys(tree: dict) -> list:
 
 
 def leaves(tree: Tree) -> list[Any]:
-    """The leaves of ``tree`` in the order of :func:`leaves_with_paths`."""
-    return [leaf for _, leaf in leaves_with_paths(tree)]
+    """The leaves of ``tree`` in the order of :func:`leaves_with_paths` (without building the
+    paths, which the optimizers' checks ask for only when a leaf fails them)."""
+    found: list[Any] = []
+    _collect(tree, found)
+    return found
+
+
+def _collect(tree: Tree, found: list) -> None:
+    if isinstance(tree, dict):
+        for key in _sorted_keys(tree):
+            _collect(tree[key], found)
+    elif isinstance(tree, (list, tuple)):
+        for item in tree:
+            _collect(item, found)
+    else:
+        found.append(tree)
 
 
 def tree_map(fn: Callable[..., Any], tree: Tree, *rest: Tree) -> Tree:
