@@ -49,10 +49,12 @@ from .gradients import CLIPPING
 from .rmsprop import PRESETS, RMSprop, apply_preset
 from .schedules import CalledEachStep, LegacyDecay
 
+#: The frameworks of today, in the book's order: sources and targets of :func:`translate`.
 FRAMEWORKS = ("keras", "torch", "tf1", "optax")
 #: Earlier releases whose keywords :func:`reference_settings` reads (and :func:`translate`
 #: translates from): multi-backend Keras 2, legacy tf.keras and Lua Torch.
 RELEASES = ("keras2.0", "keras2.3", "tf_keras_legacy", "lua_torch")
+#: Every source whose keywords :func:`reference_settings` reads.
 SOURCES = FRAMEWORKS + RELEASES
 
 # Keras 2's and legacy tf.keras's ``decay``: not an RMSprop option but an inverse-time decay

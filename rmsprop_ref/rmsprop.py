@@ -69,6 +69,14 @@ class RMSprop(Optimizer):
     path else {}``. A leaf may switch momentum or centering off, not on: the optimizer-wide
     settings decide which buffers the state holds.
 
+    Around the step, Keras's ``use_ema``, ``ema_momentum``, ``ema_overwrite_frequency`` and
+    ``gradient_accumulation_steps`` run as Keras runs them (:mod:`rmsprop_ref.training`);
+    ``sparse_updates`` says what a :class:`~rmsprop_ref.sparse_gradients.SparseRows` gradient
+    updates. ``rho``, ``epsilon``, ``momentum`` and ``weight_decay`` may be functions of the
+    step count (or of nothing), called before each update (:meth:`at_step`). Parameters may
+    be float16, bfloat16, float32, float64, or complex, stepped as pairs of reals as PyTorch
+    does.
+
     The bare defaults are Keras 3's (η = 0.001, ρ = 0.9, ε = 1e-7 inside the root), the
     framework the article's code runs on.
     """

@@ -78,7 +78,8 @@ class SparseRows:
 
 
 def sparse_step(leaf_update, mode: str, theta, g: SparseRows, slots: tuple) -> tuple:
-    """``leaf_update`` (θ, g, *slots) -> (θ, *slots) for a SparseRows gradient, lazily or densely."""
+    """Run ``leaf_update(θ, g, *slots)`` for a SparseRows gradient ``g``, lazily or densely
+    (``mode``); return the new θ and slots, whole."""
     theta = np.asarray(theta)
     if mode == "dense":
         return leaf_update(theta, g.dense(theta.shape, theta.dtype), *slots)

@@ -191,3 +191,38 @@ def test_docstring_literal_blocks_fit_the_api_pages(module_name):
         if len(line) > LITERAL_WIDTH
     ]
     assert not wide, "\n".join(wide)
+
+
+def _rst_problems(text: str) -> list[str]:
+    """docutils' warnings and errors for ``text`` as reStructuredText, Sphinx's roles stubbed."""
+    import docutils.core
+    import docutils.utils
+    from docutils.parsers.rst import roles
+
+    for role in ("func", "class", "data", "mod", "meth", "attr", "math", "obj", "exc"):
+        roles.register_generic_role(role, docutils.nodes.literal)
+    document = docutils.core.publish_doctree(
+        text, settings_overrides={"report_level": docutils.utils.Reporter.SEVERE_LEVEL + 1, "halt_level": 5}
+    )
+    return [
+        node.astext().splitlines()[0]
+        for node in document.findall(docutils.nodes.system_message)
+        if node["level"] >= docutils.utils.Reporter.WARNING_LEVEL
+    ]
+
+
+def test_rst_problems_finds_an_unclosed_emphasis():
+    assert _rst_problems("run ``f`` (θ, g, *slots) here")
+    assert not _rst_problems("run ``f(θ, g, *slots)`` here, see :func:`f`")
+
+
+@pytest.mark.parametrize("module_name", public_modules())
+def test_docstrings_are_valid_restructuredtext(module_name):
+    # The API pages are built with -W: a docstring that docutils warns about fails the book.
+    module = importlib.import_module(module_name)
+    docs = [(module_name, module.__doc__ or "")]
+    for name, obj in _public_objects(module):
+        target = obj.fget if isinstance(obj, property) else getattr(obj, "__func__", obj)
+        docs.append((name, inspect.getdoc(target) or ""))
+    problems = [f"{name}: {problem}" for name, doc in docs for problem in _rst_problems(inspect.cleandoc(doc))]
+    assert not problems, "\n".join(problems)
