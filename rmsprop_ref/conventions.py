@@ -38,8 +38,10 @@ Two translations are not copies of a value:
 
 from __future__ import annotations
 
+import html
 import inspect
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -368,6 +370,18 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
     src, tgt = NAMES[source], NAMES[target]
     differences: list[str] = []
     notes: list[str] = []
+
+    # Hyper-parameters given as functions (legacy tf.keras's callables): no target's RMSprop
+    # constructor calls them, so the translation uses their first value and says so.
+    varying = RMSprop(**wanted)._varying
+    if varying:
+        first = RMSprop(**wanted).at_step(0).hyperparameters()
+        for name in varying:
+            wanted[name] = first[name]
+            differences.append(
+                f"{src} calls a function for {name} before each update; {tgt}'s RMSprop takes a number, so this "
+                f"is its first value, {_g(first[name])}: change it between updates yourself to follow the function."
+            )
     options = dict(wanted)
 
     # ε placement: the one convention that a different value of ε can approximate.
@@ -682,8 +696,16 @@ def conventions_markdown(columns: tuple[str, ...] | None = None) -> str:
     if unknown:
         raise ValueError(f"unknown column(s) {unknown}; available: {', '.join(rows[0])}")
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(row[c] for c in columns) + " |" for row in rows]
+    lines += ["| " + " | ".join(_code_paths(row[c]) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _code_paths(text: str) -> str:
+    """File paths and dotted names in code type (``keras/optimizers.py``,
+    ``tf.keras.optimizers.legacy.RMSprop``), so that a narrow column can break them."""
+    path = r"[\w.]+(?:/[\w.]+)+"
+    dotted = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*){2,}"
+    return re.sub(rf"(?<![`\w.])({path}|{dotted})", r"`\1`", text)
 
 
 # --------------------------------------------------------------------------- every argument
@@ -754,9 +776,37 @@ def _argument_row(source: str, keyword: str, default: Any, spelled: str) -> dict
     return {"source": NAMES[source], "keyword": keyword, "default": shown, "rmsprop_ref": spelled}
 
 
+def _argument_cell(column: str, value: str) -> str:
+    if column == "keyword":
+        return f"`{value}`"
+    if column == "rmsprop_ref" and not value.startswith("–"):
+        option, _, rest = value.partition(" ")
+        return f"`{option}` {rest}".rstrip()
+    return value
+
+
+def arguments_html() -> str:
+    """:func:`arguments_table` as an HTML table (class ``arguments``) whose names in code type
+    may break after an underscore or a dot (``<wbr>``), so that it fits a phone's width;
+    the names copy as they are."""
+    rows = arguments_table()
+
+    def cell(column: str, value: str) -> str:
+        text = html.escape(value)
+        if column in ("keyword", "rmsprop_ref") and not value.startswith("–"):
+            name, _, rest = text.partition(" ")
+            name = re.sub(r"([_.])", r"\1<wbr>", name)
+            return f"<code>{name}</code> {rest}".rstrip()
+        return text
+
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{cell(c, v)}</td>" for c, v in row.items()) + "</tr>" for row in rows)
+    return f'<table class="arguments"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def arguments_markdown() -> str:
     """:func:`arguments_table` as a Markdown (GFM) table."""
     rows = arguments_table()
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(f"`{v}`" if k == "keyword" else v for k, v in row.items()) + " |" for row in rows]
+    lines += ["| " + " | ".join(_argument_cell(k, v) for k, v in row.items()) + " |" for row in rows]
     return "\n".join(lines)

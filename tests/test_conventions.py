@@ -419,3 +419,16 @@ def test_arguments_table_lists_every_keyword_of_the_real_constructor(framework):
         if isinstance(default, int) and not isinstance(default, bool):
             expected = f"{float(default):.6g}"  # PyTorch's weight_decay=0, momentum=0
         assert rows[name]["default"] == expected, (framework, name)
+
+
+def test_arguments_html_marks_where_names_may_break_and_keeps_them_whole():
+    import re
+
+    from rmsprop_ref.conventions import arguments_html, arguments_table
+
+    text = arguments_html()
+    assert text.count("<tr>") == len(arguments_table()) + 1
+    assert "<code>gradient_<wbr>accumulation_<wbr>steps</code>" in text
+    # without the break marks, every keyword reads as it is spelled
+    plain = re.sub("<wbr>", "", text)
+    assert all(f"<code>{row['keyword']}</code>" in plain for row in arguments_table())

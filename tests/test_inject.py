@@ -117,3 +117,12 @@ def test_bad_injection_is_named():
     with pytest.raises(ValueError, match="state must be the InjectedState"):
         opt.update(THETA0, GRADS[0], state.inner)
     assert isinstance(state, InjectedState)
+
+
+def test_translate_takes_the_first_value_of_a_function_and_says_so():
+    from rmsprop_ref.conventions import translate
+
+    translation = translate({"rho": lambda: 0.8, "momentum": lambda: 0.5}, "tf_keras_legacy", "keras")
+    assert translation.kwargs["rho"] == 0.8 and translation.kwargs["momentum"] == 0.5
+    assert not translation.exact
+    assert any("calls a function for rho before each update" in text for text in translation.differences)
