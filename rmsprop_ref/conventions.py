@@ -786,9 +786,9 @@ def _argument_cell(column: str, value: str) -> str:
 
 
 def arguments_html() -> str:
-    """:func:`arguments_table` as an HTML table (class ``arguments``) whose names in code type
-    may break after an underscore or a dot (``<wbr>``), so that it fits a phone's width;
-    the names copy as they are."""
+    """:func:`arguments_table` as an HTML table (classes ``table``, the theme's table style,
+    and ``arguments``) whose names in code type may break after an underscore or a dot
+    (``<wbr>``), so that it fits the text column; the names copy as they are."""
     rows = arguments_table()
 
     def cell(column: str, value: str) -> str:
@@ -801,7 +801,7 @@ def arguments_html() -> str:
 
     head = "".join(f"<th>{html.escape(column)}</th>" for column in rows[0])
     body = "".join("<tr>" + "".join(f"<td>{cell(c, v)}</td>" for c, v in row.items()) + "</tr>" for row in rows)
-    return f'<table class="arguments"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="table arguments"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def arguments_markdown() -> str:
