@@ -260,6 +260,13 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
         raise ValueError(
             f"keras settings: only one of clipnorm, clipvalue and global_clipnorm can be set; got {', '.join(clips)}"
         )
+    if source == "tf_keras_legacy" and callable(options.get("epsilon")):
+        # Its docstring allows a callable epsilon, but its code converts epsilon to a tensor
+        # as it is (optimizer_v2/rmsprop.py, _prepare_local), which fails at the first apply.
+        raise ValueError(
+            "tf_keras_legacy settings: epsilon must be a number; legacy tf.keras documents a callable "
+            "epsilon, but its code cannot use one (tf.convert_to_tensor fails at the first update)"
+        )
     rate = options.get("learning_rate")
     if source == "tf_keras_legacy" and callable(rate) and _takes_nothing(rate):
         options["learning_rate"] = CalledEachStep(rate)  # tf.keras calls it with no argument

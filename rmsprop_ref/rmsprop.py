@@ -386,6 +386,15 @@ def apply_preset(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     return rule(settings) if rule else settings
 
 
+def _one_clip_only(settings: dict[str, Any]) -> dict[str, Any]:
+    """Keras 3 refuses more than one of clipnorm, global_clipnorm and clipvalue
+    (base_optimizer.py); the Kerases before it combined a norm clip with clipvalue."""
+    given = [name for name in ("clipnorm", "global_clipnorm", "clipvalue") if settings.get(name) is not None]
+    if len(given) > 1:
+        raise ValueError(f"Keras 3 takes only one of clipnorm, global_clipnorm and clipvalue; got {', '.join(given)}")
+    return settings
+
+
 def _fused_kernel_with_momentum(settings: dict[str, Any]) -> dict[str, Any]:
     """Legacy tf.keras: without momentum its own Python code adds ε outside the root,
     g/(√v + ε), and decays every row of v for a sparse gradient; with momentum it calls
@@ -415,6 +424,7 @@ PRESETS: dict[str, dict[str, Any]] = {
             lr_in_momentum=True,
             weight_decay_mode="decoupled",
         ),
+        "rule": _one_clip_only,
     },
     "torch": {
         "kind": "framework",

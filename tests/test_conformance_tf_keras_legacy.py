@@ -116,3 +116,12 @@ def test_tf_keras_legacy_callables(tf_keras, conformance, conformance_problem):
         RMSprop(**reference_settings(keywords, "tf_keras_legacy")), params0, counted(grads), steps=len(grads)
     )
     conformance.check("tf_keras_legacy", "callable learning_rate, rho, momentum", actual, expected)
+
+
+def test_tf_keras_legacy_fails_on_a_callable_epsilon(tf_keras, conformance_problem):
+    # Why reference_settings refuses one: the real optimizer, told epsilon=lambda: 1e-3 as its
+    # docstring allows, raises at the first apply. Should a release fix this, this test says so.
+    with pytest.raises(ValueError, match="Attempt to convert a value"):
+        run_tf_keras_legacy(
+            conformance_problem[0], conformance_problem[1][:1], learning_rate=0.01, epsilon=lambda: 1e-3
+        )

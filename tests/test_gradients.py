@@ -188,3 +188,10 @@ def test_legacy_tf_keras_clips_the_value_first_then_each_norm():
     np.testing.assert_allclose(clipped, value_first / np.linalg.norm(value_first), rtol=1e-15)
     norm_first = np.clip(g / 5.0, -3.5, 3.5)
     assert not np.allclose(clipped, norm_first)
+
+
+def test_the_keras_preset_takes_one_clip_only_the_older_kerases_two():
+    with pytest.raises(ValueError, match="Keras 3 takes only one of clipnorm, global_clipnorm and clipvalue"):
+        RMSprop.preset("keras", clipnorm=1.0, clipvalue=0.5)
+    RMSprop.preset("keras2.3", global_clipnorm=1.0, clipvalue=0.5)  # Keras 2: both, norm first
+    RMSprop.preset("tf_keras_legacy", clipnorm=1.0, clipvalue=0.5)  # legacy tf.keras: both, value first

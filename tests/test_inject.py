@@ -126,3 +126,9 @@ def test_translate_takes_the_first_value_of_a_function_and_says_so():
     assert translation.kwargs["rho"] == 0.8 and translation.kwargs["momentum"] == 0.5
     assert not translation.exact
     assert any("calls a function for rho before each update" in text for text in translation.differences)
+
+
+def test_legacy_tf_keras_epsilon_cannot_be_a_callable():
+    # Its docstring says epsilon may be a callable; its code converts it to a tensor as it is.
+    with pytest.raises(ValueError, match="legacy tf.keras documents a callable epsilon, but its code cannot use one"):
+        reference_settings({"epsilon": lambda: 1e-3}, "tf_keras_legacy")
