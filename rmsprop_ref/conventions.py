@@ -48,7 +48,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .gradients import CLIPPING
-from .rmsprop import PRESETS, RMSprop, apply_preset
+from .rmsprop import PRESETS, RMSprop, _arity, apply_preset
 from .schedules import CalledEachStep, LegacyDecay
 
 #: The frameworks of today, in the book's order: sources and targets of :func:`translate`.
@@ -198,14 +198,6 @@ _OPTION_ALIASES = {
 }
 
 
-def _takes_nothing(function) -> bool:
-    try:
-        inspect.signature(function).bind()
-        return True
-    except (TypeError, ValueError):
-        return False
-
-
 def _check_framework(argument: str, value: Any, accepted: tuple[str, ...] = FRAMEWORKS) -> str:
     if value not in accepted:
         raise ValueError(f"{argument} must be one of {', '.join(map(repr, accepted))}; got {value!r}")
@@ -268,7 +260,7 @@ def reference_settings(settings: Mapping[str, Any], source: str) -> dict[str, An
             "epsilon, but its code cannot use one (tf.convert_to_tensor fails at the first update)"
         )
     rate = options.get("learning_rate")
-    if source == "tf_keras_legacy" and callable(rate) and _takes_nothing(rate):
+    if source == "tf_keras_legacy" and callable(rate) and _arity(rate) == 0:
         options["learning_rate"] = CalledEachStep(rate)  # tf.keras calls it with no argument
     decay = options.pop(LEARNING_RATE_DECAY, 0.0)
     resolved = _framework_defaults(source, **options)
@@ -380,9 +372,10 @@ def translate(settings: Mapping[str, Any], source: str, target: str) -> Translat
 
     # Hyper-parameters given as functions (legacy tf.keras's callables): no target's RMSprop
     # constructor calls them, so the translation uses their first value and says so.
-    varying = RMSprop(**wanted)._varying
+    given = RMSprop(**wanted)
+    varying = given._varying
     if varying:
-        first = RMSprop(**wanted).at_step(0).hyperparameters()
+        first = given.at_step(0).hyperparameters()
         for name in varying:
             wanted[name] = first[name]
             differences.append(

@@ -57,14 +57,10 @@ class InjectHyperparams:
     def _values_at(self, step: int, held: dict[str, Any]) -> dict[str, Any]:
         """The held values, with every hyper-parameter given as a function evaluated at ``step``."""
         values = dict(held)
+        resolved = self.optimizer.at_step(step)  # every function of the step, called once
         for name in self.names:
-            given = getattr(self.optimizer, name)
-            if callable(given):
-                values[name] = (
-                    self.optimizer.learning_rate_at(step)
-                    if name == "learning_rate"
-                    else self.optimizer.at_step(step).hyperparameters()[name]
-                )
+            if callable(getattr(self.optimizer, name)):
+                values[name] = resolved.learning_rate_at(step) if name == "learning_rate" else getattr(resolved, name)
         return values
 
     def _stepping(self, values: dict[str, Any]) -> Optimizer:
