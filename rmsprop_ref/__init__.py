@@ -18,7 +18,9 @@ The library, by layer (each imports only the layers above it):
 - runs: :func:`~rmsprop_ref.run.minimize` (one run, a :class:`~rmsprop_ref.run.Trajectory`),
   :func:`~rmsprop_ref.sweep.sweep` (a grid of runs as one array computation, a
   :class:`~rmsprop_ref.sweep.SweepResult`), :class:`~rmsprop_ref.inplace.InPlaceRMSprop` (the
-  same step, in place, for large arrays).
+  same step, in place, for large arrays);
+- analysis: :mod:`.analysis` (closed forms of RMSprop's behaviour near an optimum: the SGD it
+  becomes where v ≪ ε, the two-step cycle it settles into otherwise).
 
 :mod:`rmsprop_ref.book` holds what only the book's chapters use (experiments, plots, the
 runners of the real frameworks); the library never imports it. Nothing here imports Keras,
