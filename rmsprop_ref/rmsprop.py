@@ -78,7 +78,8 @@ class RMSprop(Optimizer):
     does.
 
     The bare defaults are Keras 3's (η = 0.001, ρ = 0.9, ε = 1e-7 inside the root), the
-    framework the article's code runs on.
+    Keras a reader of the article installs today. The Keras its program was written for,
+    multi-backend Keras 2.0, put ε = 1e-8 outside the root: ``RMSprop.preset("keras2.0")``.
     """
 
     State = RMSpropState

@@ -76,6 +76,21 @@ def first_below(loss, threshold: float):
     return np.where(below.any(axis=-1), below.argmax(axis=-1), NEVER)
 
 
+def settled_below(loss, threshold: float):
+    """Per run, the first k from which f(θ_j) ≤ threshold for every later j, or NEVER.
+
+    Unlike :func:`first_below`, a run that crosses the threshold and comes back above it (an
+    oscillation, a limit cycle) does not count until its last crossing, and a run that ends
+    above the threshold, or diverged (NaN), never settles.
+    """
+    below = np.asarray(loss) <= threshold
+    # below_from_here[..., k]: every entry from k to the end is below
+    below_from_here = np.flip(np.logical_and.accumulate(np.flip(below, axis=-1), axis=-1), axis=-1)
+    n = below.shape[-1]
+    first = n - below_from_here.sum(axis=-1)
+    return np.where(below[..., -1], first, NEVER)
+
+
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """What one run did, step by step. Index k is the state after k updates.
@@ -143,6 +158,12 @@ class Trajectory:
     def first_step_below(self, threshold: float) -> int | None:
         """The first k with f(θ_k) ≤ threshold, or None if the run never got there."""
         k = int(first_below(self.loss, threshold))
+        return None if k == NEVER else k
+
+    def first_step_settled_below(self, threshold: float) -> int | None:
+        """The first k from which f(θ_j) ≤ threshold for every later j (:func:`settled_below`),
+        or None if the run ended above it or diverged."""
+        k = int(settled_below(self.loss, threshold))
         return None if k == NEVER else k
 
     def distance_to(self, point) -> np.ndarray:
@@ -301,7 +322,8 @@ class LearningRateSearch:
     ``runs[i]`` is what the run at ``learning_rates[i]`` returned (a :class:`Trajectory` for
     :func:`search_learning_rate`; anything for :func:`search_grid`) and ``scores[i]`` its
     score, lower is better. ``tie_break[i]`` ranks runs with equal scores (for a search by
-    steps to a target: the final loss); remaining ties go to the smaller η.
+    steps to a target: the final loss); remaining ties go to the smaller η. ``criterion`` says
+    how a search by steps counted them ("reach" or "settle", see :func:`search_learning_rate`).
     """
 
     learning_rates: np.ndarray
@@ -310,6 +332,7 @@ class LearningRateSearch:
     label: str = ""
     target_loss: float | None = None
     tie_break: np.ndarray | None = None
+    criterion: str = "reach"
 
     @property
     def trajectories(self) -> tuple:
@@ -391,6 +414,7 @@ def search_learning_rate(
     *,
     label: str = "",
     target_loss: float | None = None,
+    criterion: str = "reach",
     **minimize_options,
 ) -> LearningRateSearch:
     """Run ``minimize(problem, make_optimizer(η), x0, steps, ...)`` for every η and keep the best.
@@ -403,7 +427,11 @@ def search_learning_rate(
     Score: the final loss (+inf for a diverged run). With ``target_loss``: the number of steps
     to reach it (+inf for a run that diverged or never reached it), ties and runs that never
     got there ranked by their final loss, so that when no run reaches the target the one that
-    came closest wins. The largest η that did not diverge is ``largest_stable_learning_rate``.
+    came closest wins. ``criterion="reach"`` counts the steps to the first step at or below the
+    target (:meth:`Trajectory.first_step_below`); ``criterion="settle"`` the steps until the loss
+    stays there to the end of the run (:meth:`Trajectory.first_step_settled_below`), which an
+    oscillating run cannot pass by a lucky crossing. The largest η that did not diverge is
+    ``largest_stable_learning_rate``.
     """
     rates = _grid(learning_rates)
     if not callable(make_optimizer):
@@ -415,6 +443,8 @@ def search_learning_rate(
         if not is_real(target_loss) or not math.isfinite(target_loss):
             raise ValueError(f"target_loss must be a finite number or None; got {target_loss!r}")
         target_loss = float(target_loss)
+    if criterion not in ("reach", "settle"):
+        raise ValueError(f"criterion must be 'reach' or 'settle'; got {criterion!r}")
     trajectories = tuple(
         minimize(problem, make_optimizer(float(lr)), x0, steps, label=label, **minimize_options) for lr in rates
     )
@@ -422,7 +452,8 @@ def search_learning_rate(
     if target_loss is None:
         scores, tie_break = final, None
     else:
-        reached = [t.first_step_below(target_loss) for t in trajectories]
+        count = Trajectory.first_step_below if criterion == "reach" else Trajectory.first_step_settled_below
+        reached = [count(t, target_loss) for t in trajectories]
         scores = [math.inf if k is None or t.diverged else float(k) for k, t in zip(reached, trajectories)]
         tie_break = _frozen(final)
     if all(t.diverged for t in trajectories):
@@ -439,6 +470,7 @@ def search_learning_rate(
         label=label,
         target_loss=target_loss,
         tie_break=tie_break,
+        criterion=criterion,
     )
 
 
@@ -550,6 +582,7 @@ __all__ = [
     "diverging",
     "last_recorded",
     "first_below",
+    "settled_below",
     "Trajectory",
     "minimize",
     "clip_by_norm",

@@ -325,3 +325,34 @@ def test_the_rules_of_a_run_are_shared_by_one_run_and_a_batch():
     sgd = minimize(Quadratic((1.0,)), SGD(0.5), [1.0], 3)
     assert sgd.first_step_below(0.1) == int(first_below(sgd.loss, 0.1)) and sgd.first_step_below(-1.0) is None
     assert sgd.final_loss == last_recorded(sgd.loss, NEVER)
+
+
+def test_settled_below_counts_from_the_last_crossing():
+    from rmsprop_ref.run import NEVER, settled_below
+
+    loss = np.array(
+        [
+            [5.0, 0.5, 2.0, 0.5, 0.4, 0.3],  # crosses at 1, back above at 2, settles at 3
+            [5.0, 0.5, 0.4, 0.3, 0.2, 2.0],  # ends above: never settles
+            [0.1, 0.1, 0.1, 0.1, 0.1, 0.1],  # below from the start
+            [5.0, 0.5, np.nan, np.nan, np.nan, np.nan],  # diverged
+        ]
+    )
+    np.testing.assert_array_equal(settled_below(loss, 1.0), [3, NEVER, 0, NEVER])
+
+
+def test_search_by_settling_ignores_a_lucky_crossing():
+    from rmsprop_ref import RMSprop
+    from rmsprop_ref.problems import ill_conditioned_quadratic
+
+    q, start = ill_conditioned_quadratic(), [-4.0, 1.0]
+    grid = np.geomspace(1e-3, 0.3, 6)
+    reach = search_learning_rate(q, RMSprop, grid, start, 1000, target_loss=1e-4)
+    settle = search_learning_rate(q, RMSprop, grid, start, 1000, target_loss=1e-4, criterion="settle")
+    # the fastest to cross 1e-4 is a rate at which RMSprop oscillates above it at the end
+    assert reach.best.final_loss > 1e-4 and reach.criterion == "reach"
+    assert settle.best.final_loss <= 1e-4 and settle.criterion == "settle"
+    k = settle.best.first_step_settled_below(1e-4)
+    assert np.all(settle.best.loss[k:] <= 1e-4) and settle.best.loss[k - 1] > 1e-4
+    with pytest.raises(ValueError, match="criterion"):
+        search_learning_rate(q, RMSprop, grid, start, 10, target_loss=1e-4, criterion="first")
