@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from rmsprop_ref import RMSprop
+from rmsprop_ref import RMSprop, mlp
 from rmsprop_ref.book.frameworks import relative_error, run_keras, run_optax, run_reference, run_tf1, run_torch
 
 HEAVY = ("keras", "tensorflow", "torch", "jax", "optax")
@@ -79,3 +79,40 @@ def test_relative_error_is_relative_to_each_leafs_scale():
     assert relative_error(expected[0], expected[0]) == 0.0
     with pytest.raises(ValueError, match="actual has 1 leaves but expected has 2"):
         relative_error(actual[:1], expected)
+
+
+def test_train_mlp_over_seeds_and_loss_effects(monkeypatch):
+    from rmsprop_ref.book import frameworks
+
+    calls = []
+
+    def fake(optimizers, params0, images, labels, test, *, steps, batch_size, seed):
+        calls.append(seed)
+        return {label: mlp.MlpRun(None, None, None, None, seed + i, 0.9) for i, label in enumerate(optimizers)}
+
+    monkeypatch.setattr(frameworks, "train_mlp_for_steps", fake)
+    monkeypatch.setattr(frameworks.mlp, "init_params", lambda seed: {"seed": seed})
+    runs = frameworks.train_mlp_over_seeds(
+        {"a": None, "b": None, "c": None}, None, None, None, seeds=range(3, 6), steps=2, batch_size=1
+    )
+    assert calls == [3, 4, 5] and len(runs) == 3
+    effects = frameworks.loss_effects(runs, "a")
+    assert list(effects) == ["b", "c"]
+    np.testing.assert_array_equal(effects["b"], [1, 1, 1])
+    np.testing.assert_array_equal(effects["c"], [2, 2, 2])
+    with pytest.raises(ValueError, match="seeds must not be empty"):
+        frameworks.train_mlp_over_seeds({}, None, None, None, seeds=[], steps=1, batch_size=1)
+
+
+def test_keras_eras_place_epsilon_as_their_source_does():
+    from rmsprop_ref.book.frameworks import KERAS_ERAS
+
+    placement = [era.optimizer().epsilon_in_sqrt for era in KERAS_ERAS]
+    assert placement == [True, False, False, False, True, True]
+    assert [era.optimizer().epsilon for era in KERAS_ERAS] == [1e-6, 1e-8, 1e-7, 1e-7, 1e-7, 1e-7]
+    for era in KERAS_ERAS:
+        optimizer = era.optimizer()
+        assert (optimizer.learning_rate, optimizer.rho, optimizer.momentum) == (0.001, 0.9, 0.0)
+        if era.preset:  # the era is that preset, with the article's η and ρ
+            preset = RMSprop.preset(era.preset)
+            assert (preset.epsilon, preset.epsilon_in_sqrt) == (optimizer.epsilon, optimizer.epsilon_in_sqrt)

@@ -99,6 +99,7 @@ def test_measure_and_format_table():
     records = stepcost.measure([2000], ["plain"], ["pure update", "in-place"], repeats=3, warmup=1)
     assert len(records) == 1 and set(records[0]["ms"]) == {"pure update", "in-place"}
     assert records[0]["bytes"] == 20 * 2000
+    assert records[0]["bound_spread"] >= 0 and set(records[0]["spread"]) == {"pure update", "in-place"}
     table = stepcost.format_table(records, ["pure update", "in-place"])
     assert "in-place" in table and "plain" in table
 
@@ -129,6 +130,7 @@ def test_html_tables_and_plot():
             "bytes": 20 * n,
             "bound_ms": 1.0,
             "bound_threads": 1,
+            "bound_spread": 0.05,
             "ms": {name: 2.0 for name in stepcost.IMPLEMENTATIONS},
             "best_ms": {name: 1.5 for name in stepcost.IMPLEMENTATIONS},
         }
@@ -144,3 +146,54 @@ def test_html_tables_and_plot():
     stepcost.plot_times(records, axes)
     assert len(axes[0].lines) == len(stepcost.IMPLEMENTATIONS) + 1 and axes[1].get_title() == "centered"
     plt.close(fig)
+
+
+def test_html_table_gives_ratios_the_digits_the_bound_supports():
+    record = {
+        "n": 10_000,
+        "variant": "plain",
+        "bytes": 200_000,
+        "bound_ms": 0.01,
+        "bound_threads": 1,
+        "bound_spread": 0.3,
+        "ms": {"in-place": 0.0345},
+    }
+    table = stepcost.html_table([record], ["in-place"])
+    assert "<td>0.0345 (3×)</td>" in table and "(IQR 30 %)" in table
+    assert "<td>0.0345 (3.45×)</td>" in stepcost.html_table([{**record, "bound_spread": 0.001}], ["in-place"])
+
+
+@pytest.mark.parametrize(
+    "value, spread, text",
+    [
+        (3.456, 0.2, "3"),
+        (3.456, 0.05, "3.5"),
+        (3.456, 0.001, "3.46"),
+        (123.4, 0.2, "100"),
+        (123.4, 0.05, "120"),
+        (0.0456, 0.02, "0.046"),
+        (0.96, 0.3, "1"),
+        (99.7, 0.05, "100"),
+    ],
+)
+def test_significant(value, spread, text):
+    assert stepcost.significant(value, spread) == text
+
+
+def test_significant_and_relative_spread_reject_bad_input():
+    with pytest.raises(ValueError, match="positive finite"):
+        stepcost.significant(0.0, 0.1)
+    with pytest.raises(ValueError, match="at least two"):
+        stepcost.relative_spread([1.0])
+
+
+def test_relative_spread_is_the_interquartile_range_over_the_median():
+    assert stepcost.relative_spread([1.0, 1.0, 1.0, 1.0]) == 0.0
+    times = [1.0, 2.0, 3.0, 4.0, 5.0]
+    low, _, high = __import__("statistics").quantiles(times, n=4)
+    assert stepcost.relative_spread(times) == pytest.approx((high - low) / 3.0)
+
+
+def test_bound_timings_agree_with_bound_time():
+    times, threads = stepcost.bound_timings(8 * 100_000, repeats=3)
+    assert len(times) == 3 and threads in (1, 2) and all(t > 0 for t in times)

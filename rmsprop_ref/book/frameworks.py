@@ -48,12 +48,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import mlp
 from .._checks import check_count, is_parameter_dtype, seeded_rng
+from ..rmsprop import RMSprop
 from ..sparse_gradients import SparseRows
 
 __all__ = [
@@ -65,6 +66,10 @@ __all__ = [
     "run_reference",
     "relative_error",
     "train_mlp_for_steps",
+    "train_mlp_over_seeds",
+    "loss_effects",
+    "KerasEra",
+    "KERAS_ERAS",
 ]
 
 
@@ -231,7 +236,7 @@ def run_tf_keras_legacy(params0, grads, *, steps: int | None = None, **kwargs):
     """``tf_keras.optimizers.legacy.RMSprop(**kwargs)`` with ``apply_gradients``, in eager mode.
 
     The tf_keras package carries Keras 2's ``optimizer_v2`` code, the RMSprop of tf.keras
-    2.0 to 2.10 (``tf.keras.optimizers.legacy.RMSprop`` in 2.11 to 2.15), onto current
+    up to 2.10 (``tf.keras.optimizers.legacy.RMSprop`` in 2.11 to 2.15), onto current
     TensorFlow. A schedule is wrapped as a ``LearningRateSchedule`` called with the update count.
     """
     import tf_keras
@@ -340,3 +345,124 @@ def train_mlp_for_steps(
         test_loss, test_accuracy = mlp.evaluate(record.params, *test)
         runs[label] = mlp.MlpRun(record.batch_loss, record.batch_accuracy, None, None, test_loss, test_accuracy)
     return runs
+
+
+def train_mlp_over_seeds(
+    optimizers: Mapping[str, Any], images, labels, test: tuple, *, seeds: Sequence[int], steps: int, batch_size: int
+) -> list[dict[str, mlp.MlpRun]]:
+    """:func:`train_mlp_for_steps` once per seed, one dict of runs per seed, in order.
+
+    With seed ``s`` every optimizer starts from ``mlp.init_params(s)`` and sees the batches
+    drawn from ``s``, so within one seed the runs differ only by the optimizer.
+    """
+    if len(seeds) == 0:
+        raise ValueError("seeds must not be empty")
+    return [
+        train_mlp_for_steps(
+            optimizers, mlp.init_params(seed), images, labels, test, steps=steps, batch_size=batch_size, seed=seed
+        )
+        for seed in seeds
+    ]
+
+
+def loss_effects(runs_per_seed: Sequence[Mapping[str, mlp.MlpRun]], reference: str) -> dict[str, np.ndarray]:
+    """Each run's test loss minus the ``reference`` run's, as an array with one entry per seed.
+
+    ``runs_per_seed`` is what :func:`train_mlp_over_seeds` returns; the reference is left out.
+    """
+    labels = [label for label in runs_per_seed[0] if label != reference]
+    return {
+        label: np.array([runs[label].test_loss - runs[reference].test_loss for runs in runs_per_seed])
+        for label in labels
+    }
+
+
+class KerasEra(NamedTuple):
+    """One era of Keras's RMSprop, read from its source at the release tags named.
+
+    ``step`` is the line that updates the parameters, as the source writes it; ``epsilon``
+    its default ε and where it sits; ``lr`` what the release does with the article's
+    ``RMSprop(lr=0.001, rho=0.9)``; ``optimizer`` builds the era's RMSprop without momentum
+    (the article's program uses none) with η = 0.001 and ρ = 0.9; ``preset`` names the
+    :data:`rmsprop_ref.rmsprop.PRESETS` entry it is, or is empty.
+    """
+
+    era: str
+    years: str
+    source: str
+    step: str
+    epsilon: str
+    lr: str
+    optimizer: Callable[[], Any]
+    preset: str
+
+
+def _preset(name: str) -> Callable[[], Any]:
+    return lambda: RMSprop.preset(name, learning_rate=0.001, rho=0.9)
+
+
+#: The Kerases the article's program could have met, oldest first (read with ``git show
+#: TAG:PATH`` in keras-team/keras; tf.keras before 2.6 lived in TensorFlow's repository
+#: and is not read here).
+KERAS_ERAS = (
+    KerasEra(
+        "Keras 0.1.0 to 1.0.2",
+        "2015–2016",
+        "`keras/optimizers.py` at 0.1.0, 1.0.2",
+        "`p - lr * g / K.sqrt(new_a + epsilon)`",
+        "10⁻⁶, inside √",
+        "`lr` is the only spelling",
+        lambda: RMSprop(0.001, rho=0.9, epsilon=1e-6, epsilon_in_sqrt=True),
+        "",
+    ),
+    KerasEra(
+        "Keras 1.0.3 to 2.1.2",
+        "2016–2017",
+        "`keras/optimizers.py` at 1.0.3, 2.0.8, 2.1.2",
+        "`p - lr * g / (K.sqrt(new_a) + self.epsilon)`",
+        "10⁻⁸, outside √",
+        "`lr` is the only spelling",
+        _preset("keras2.0"),
+        "keras2.0",
+    ),
+    KerasEra(
+        "Keras 2.1.3 to 2.3.1",
+        "2018–2019",
+        "`keras/optimizers.py` at 2.1.3, 2.3.1",
+        "`p - lr * g / (K.sqrt(new_a) + self.epsilon)`",
+        "`K.epsilon()` = 10⁻⁷, outside √",
+        "accepted (2.3 adds `learning_rate`)",
+        _preset("keras2.3"),
+        "keras2.3",
+    ),
+    KerasEra(
+        "tf.keras 2.6 to 2.10; `optimizers.legacy` in 2.11 to 2.15",
+        "2021–2023",
+        "`keras/optimizer_v2/rmsprop.py` at v2.6.0, `keras/optimizers/optimizer_v2/rmsprop.py` at v2.10.0",
+        "`var - lr_t * grad / (tf.sqrt(denom_t) + epsilon)`; with momentum the fused `ResourceApplyRMSProp`",
+        "10⁻⁷, outside √ (inside with momentum)",
+        "accepted, with a deprecation warning",
+        _preset("tf_keras_legacy"),
+        "tf_keras_legacy",
+    ),
+    KerasEra(
+        "tf.keras 2.11 to 2.15",
+        "2022–2023",
+        "`keras/optimizers/optimizer_experimental/rmsprop.py` at v2.11.0, `keras/optimizers/rmsprop.py` at v2.12.0 to v2.15.0",
+        "`lr * gradient * tf.math.rsqrt(velocity + self.epsilon)`",
+        "10⁻⁷, inside √",
+        "logged as deprecated and dropped (`kwargs.pop` in `optimizer.py`)",
+        _preset("keras"),
+        "keras",
+    ),
+    KerasEra(
+        "Keras 3",
+        "2023–",
+        "`keras/optimizers/rmsprop.py` at v3.0.0, `keras/src/optimizers/rmsprop.py` at v3.15.1",
+        "`lr * g / sqrt(velocity + epsilon)`",
+        "10⁻⁷, inside √",
+        "refused: `ValueError` (`base_optimizer.py`)",
+        _preset("keras"),
+        "keras",
+    ),
+)

@@ -130,6 +130,13 @@ def median_time(step: Callable[[], object], repeats: int, warmup: int = 3) -> fl
 
 def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]:
     """(seconds, threads): the faster of np.copyto on one thread and split over two threads."""
+    times, threads = bound_timings(n_bytes, repeats, warmup)
+    return statistics.median(times), threads
+
+
+def bound_timings(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[list[float], int]:
+    """(every timing in seconds, threads) of the faster, by median, of np.copyto on one
+    thread and split over two threads; :func:`bound_time` keeps only the median."""
     count = max(1, n_bytes // 8)  # copying M float32 moves 8M bytes
     source = np.ones(count, dtype=np.float32)
     target = np.zeros_like(source)
@@ -140,9 +147,29 @@ def bound_time(n_bytes: int, repeats: int, warmup: int = 3) -> tuple[float, int]
         np.copyto(target[half:], source[half:])
         future.result()
 
-    one = median_time(lambda: np.copyto(target, source), repeats, warmup)
-    two = median_time(two_threads, repeats, warmup)
-    return (one, 1) if one <= two else (two, 2)
+    one = _timings(lambda: np.copyto(target, source), repeats, warmup)
+    two = _timings(two_threads, repeats, warmup)
+    return (one, 1) if statistics.median(one) <= statistics.median(two) else (two, 2)
+
+
+def relative_spread(times: list[float]) -> float:
+    """The interquartile range of ``times`` over their median: how much one measurement varies."""
+    if len(times) < 2:
+        raise ValueError("relative_spread needs at least two timings")
+    low, _, high = statistics.quantiles(times, n=4)
+    return (high - low) / statistics.median(times)
+
+
+def significant(value: float, spread: float) -> str:
+    """``value`` with the significant digits that a relative ``spread`` supports: one digit
+    when it varies by 10 % or more, two down to 1 %, three below (no exponent notation)."""
+    if not (value > 0 and np.isfinite(value)) or spread < 0:
+        raise ValueError(f"need a positive finite value and a spread >= 0; got {value!r}, {spread!r}")
+    digits = 1 if spread >= 0.1 else 2 if spread >= 0.01 else 3
+    decimals = digits - 1 - int(np.floor(np.log10(value)))
+    if round(value, decimals) >= 10 ** (digits - decimals):  # 0.96 to one digit is 1, not 1.0
+        decimals -= 1
+    return f"{round(value, decimals):.{max(decimals, 0)}f}"
 
 
 def _problem(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -233,19 +260,23 @@ def measure(
     PyTorch and TensorFlow keep their worker threads spinning for a while after a kernel,
     so interleaving the implementations would make each one pay for the previous one's
     threads. A record: ``{"n", "variant", "bytes", "repeats", "bound_ms", "bound_threads",
-    "ms": {impl: median ms}, "best_ms": {impl: fastest ms}}``.
+    "bound_spread", "ms": {impl: median ms}, "best_ms": {impl: fastest ms}, "spread": {impl:
+    relative spread}}``, where ``bound_spread`` and ``spread`` are the :func:`relative_spread`
+    of the bound's and of each implementation's repeats.
     """
     records = []
     for n in sizes:
         for variant in variants:
             reps = repeats or repeats_for(n)
             n_bytes = step_model(variant).bytes * n
-            bound, threads = bound_time(n_bytes, reps, warmup)
-            medians, fastest = {}, {}
+            bound_times, threads = bound_timings(n_bytes, reps, warmup)
+            bound = statistics.median(bound_times)
+            medians, fastest, spreads = {}, {}, {}
             for implementation in implementations:
                 times = _timings(make_step(implementation, variant, n), reps, warmup)
                 medians[implementation] = 1e3 * statistics.median(times)
                 fastest[implementation] = 1e3 * min(times)
+                spreads[implementation] = relative_spread(times)
             records.append(
                 {
                     "n": int(n),
@@ -254,8 +285,10 @@ def measure(
                     "repeats": reps,
                     "bound_ms": 1e3 * bound,
                     "bound_threads": threads,
+                    "bound_spread": relative_spread(bound_times),
                     "ms": medians,
                     "best_ms": fastest,
+                    "spread": spreads,
                 }
             )
     return records
@@ -311,14 +344,19 @@ def _html(header: list[str], rows: list[list[str]]) -> str:
 def html_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str = "ms") -> str:
     """The measurements as an HTML table: ms per step and, in brackets, the ratio to the bound.
 
-    ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats.
+    ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats. Each ratio has
+    the significant digits that the bound's spread in its record supports (:func:`significant`):
+    a bound that varies by 20 % from repeat to repeat cannot give a ratio to 0.1.
     """
     rows = [
-        [f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.3g}"]
-        + [f"{r[key][name]:.3g} ({r[key][name] / r['bound_ms']:.1f}×)" for name in implementations]
+        [f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.2g} (IQR {100 * r['bound_spread']:.0f} %)"]
+        + [
+            f"{r[key][name]:.3g} ({significant(r[key][name] / r['bound_ms'], r['bound_spread'])}×)"
+            for name in implementations
+        ]
         for r in records
     ]
-    return _html(["N", "variant", "bound (ms)", *implementations], rows)
+    return _html(["N", "variant", "bound (ms; interquartile range / median)", *implementations], rows)
 
 
 def model_table(models: list[StepModel]) -> str:
