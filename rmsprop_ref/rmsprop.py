@@ -496,7 +496,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     "tf_keras_legacy": {
         "kind": "release",
         "source": (
-            "tf.keras 2.0 to 2.10 (keras/optimizers/optimizer_v2/rmsprop.py at Keras v2.10.0), "
+            "tf.keras up to 2.10 (keras/optimizers/optimizer_v2/rmsprop.py, read at Keras v2.6.0 to v2.10.0; "
+            "before 2.6 the file lived in TensorFlow's own tree, not read at its tags), "
             "tf.keras.optimizers.legacy.RMSprop and tf_keras.optimizers.legacy.RMSprop after it"
         ),
         "settings": dict(

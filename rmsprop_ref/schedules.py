@@ -123,7 +123,7 @@ class LegacyDecay:
     """η_t = η(t) / (1 + decay · t): the ``decay=`` argument of Keras 2 and legacy tf.keras.
 
     Multi-backend Keras 2 (``keras/optimizers.py``, 2.0.0 to 2.3.1) multiplies η by
-    1/(1 + decay·iterations); legacy tf.keras (``optimizer_v2``, 2.0 to 2.10, and the
+    1/(1 + decay·iterations); legacy tf.keras (``optimizer_v2``, up to 2.10, and the
     ``legacy`` optimizers after it) divides η, or its schedule's value, by
     1 + decay·iterations. Both count the updates applied before this one, as every schedule
     here does, so ``decay`` is an inverse-time decay with ``decay_steps = 1`` laid over

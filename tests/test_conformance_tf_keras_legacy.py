@@ -1,6 +1,6 @@
 """rmsprop_ref's "tf_keras_legacy" settings against legacy tf.keras's RMSprop, for real.
 
-The tf_keras package carries tf.keras's ``optimizer_v2`` RMSprop (tf.keras 2.0 to 2.10, then
+The tf_keras package carries tf.keras's ``optimizer_v2`` RMSprop (tf.keras up to 2.10, then
 ``tf.keras.optimizers.legacy``) onto current TensorFlow. Each case passes the same keywords,
 in legacy tf.keras's spelling, to the real optimizer and to
 ``RMSprop(**reference_settings(keywords, "tf_keras_legacy"))``: ε outside the root without
