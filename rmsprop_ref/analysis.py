@@ -36,7 +36,7 @@ def sgd_limit_learning_rate(optimizer) -> float:
     RMSprop's step is ``η·g/√(v + ε)`` (ε inside the root) or ``η·g/(√v + ε)`` (outside).
     Where v ≪ ε (inside) or √v ≪ ε (outside) the denominator is √ε or ε, whatever g is, and
     the step is ``α·g`` with α = η/√ε or η/ε: plain SGD. ``optimizer`` is an
-    :class:`~rmsprop_ref.RMSprop` with a constant learning rate and ε > 0.
+    :class:`~rmsprop_ref.rmsprop.RMSprop` with a constant learning rate and ε > 0.
     """
     eta, _, epsilon, inside = _plain_constants(optimizer, "sgd_limit_learning_rate")
     if epsilon <= 0:

@@ -482,3 +482,42 @@ def test_a_cell_that_raises_fails_the_build(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "a deliberate failure" in output, "the failing cell's error is shown in the build log"
+
+
+def directives_with_nested_fences(markdown: str) -> list[str]:
+    """Directives opened with three backticks that contain a fenced block: the block's closing
+    ``` would close the directive early, and the rest of the directive would spill out."""
+    found, lines = [], markdown.split("\n")
+    for i, line in enumerate(lines):
+        opened = re.match(r"^```\{(\w[\w-]*)\}(.*)$", line)
+        if not opened:
+            continue
+        for inner in lines[i + 1 :]:
+            if inner.strip() == "```":
+                break
+            if re.match(r"^```\S", inner):
+                found.append(f"{opened.group(1)}{opened.group(2)}")
+                break
+    return found
+
+
+def test_nested_fence_detector():
+    assert directives_with_nested_fences("```{solution} a\n:class: dropdown\n\n```python\nx\n```\n```") == [
+        "solution a"
+    ]
+    assert directives_with_nested_fences("````{solution} a\n```python\nx\n```\n````") == []
+    assert directives_with_nested_fences("```{exercise}\n:label: b\ntext\n```\n```python\nx\n```") == []
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_a_directive_with_a_code_block_uses_a_longer_fence(path):
+    markdown = "\n\n".join(cell_source(c) for c in read_notebook(path)["cells"] if c["cell_type"] == "markdown")
+    assert directives_with_nested_fences(markdown) == [], "open these with four backticks (````{solution} …)"
+
+
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_code_blocks_in_the_text_fit_the_page_width(path):
+    """The python blocks of the text (exercise solutions) fit the code box as the cells do."""
+    blocks = re.findall(r"^```python\n(.*?)^```", markdown_of(path), flags=re.S | re.M)
+    too_wide = [line for block in blocks for line in block.splitlines() if len(line) > CODE_WIDTH]
+    assert too_wide == [], f"{path.name}: lines of python blocks longer than {CODE_WIDTH} characters: {too_wide}"

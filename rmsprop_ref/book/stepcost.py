@@ -427,4 +427,7 @@ __all__ = [
     "peak_step_memory",
     "format_table",
     "repeats_for",
+    "bound_timings",
+    "relative_spread",
+    "significant",
 ]

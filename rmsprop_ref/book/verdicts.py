@@ -24,9 +24,23 @@ from functools import lru_cache
 
 import numpy as np
 
-HOLDS, IN_PART, NOT_SHOWN, DOES_NOT_HOLD = "holds", "holds in part", "not shown", "does not hold"
+#: The evidence supports the claim.
+HOLDS = "holds"
+#: The evidence supports a part of the claim, not all of it.
+IN_PART = "holds in part"
+#: The experiment could not tell: the effect is inside the noise.
+NOT_SHOWN = "not shown"
+#: The evidence is against the claim.
+DOES_NOT_HOLD = "does not hold"
+#: The four verdicts, from the strongest support to evidence against.
 VERDICTS = (HOLDS, IN_PART, NOT_SHOWN, DOES_NOT_HOLD)
-FOR, AGAINST, UNDECIDED = "for", "against", "undecided"
+#: A check's outcome: the measurement supports the claim.
+FOR = "for"
+#: A check's outcome: the measurement contradicts the claim.
+AGAINST = "against"
+#: A check's outcome: the effect's confidence interval contains zero.
+UNDECIDED = "undecided"
+#: The three outcomes of a check.
 OUTCOMES = (FOR, AGAINST, UNDECIDED)
 
 
