@@ -102,9 +102,9 @@ def contour_with_trajectories(
         grid_y,
         np.log10(np.maximum(gap, positive.min())),
         levels=np.linspace(low, high, levels),
-        cmap="Greys_r",
-        linewidths=0.7,
-        alpha=0.8,
+        colors="0.55",  # one mid grey: every level readable, the paths stay on top
+        linewidths=0.6,
+        negative_linestyles="solid",  # the levels are logs: negative is not special
     )
     for traj in trajectories:
         color = color_for(traj.label)
