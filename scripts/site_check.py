@@ -24,6 +24,9 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
   (a missing font draws the same empty box for all of them);
 * no box of code or output scrolls sideways at 960, 1200 or 1280 px (the set-up cell's
   hidden input excepted);
+* no display equation is wider than the text column, and no table wider than its container,
+  at 1280, 1024 or 800 px (a clipped equation hides its end; a table that scrolls hides
+  columns);
 * the search page finds "RMSprop".
 
 It saves full-page screenshots of the introduction, the MNIST and claims chapters and the
@@ -70,6 +73,10 @@ WINDOW_WIDTH, WINDOW_HEIGHT = 1280, 1000
 # where the theme adds a sidebar (the left one at 960 px, the right one at 1200 px), where
 # the text column is narrowest, and the window the other checks use.
 NO_SIDEWAYS_SCROLL_WIDTHS = (960, 1200, WINDOW_WIDTH)
+# Window widths at which every display equation and every table must fit the text column:
+# the desktop window, a small laptop and a tablet. (A phone, 390 px, is not yet checked: many
+# equations and the glossary's tables are wider than its column.)
+FIT_THE_COLUMN_WIDTHS = (WINDOW_WIDTH, 1024, 800)
 # Pages (relative to the html root) to photograph, when they exist.
 SCREENSHOT_PAGES = ("book/intro.html", "book/mnist.html", "book/claims.html", "book/glossary.html")
 # Folders of the build that hold assets, not pages.
@@ -309,6 +316,42 @@ return Array.from(document.querySelectorAll('pre')).filter(function (pre) {
 """
 
 
+# Display equations wider than the article's text column, and tables wider than the element
+# that holds them, by the start of their text.
+TOO_WIDE = r"""
+var column = document.querySelector('article.bd-article') || document.querySelector('main') || document.body;
+var right = column.getBoundingClientRect().right;
+var out = [];
+document.querySelectorAll('mjx-container[display="true"]').forEach(function (m) {
+  if (m.offsetParent === null) return;
+  var inner = m.firstElementChild || m;
+  if (m.scrollWidth > m.clientWidth + 1 || inner.getBoundingClientRect().right > right + 1)
+    out.push('equation ' + JSON.stringify((m.textContent || '').replace(/\s+/g, ' ').slice(0, 50)));
+});
+document.querySelectorAll('table').forEach(function (t) {
+  if (t.offsetParent === null || t.closest('.cell_output pre')) return;
+  if (t.scrollWidth > t.parentElement.clientWidth + 1 || t.getBoundingClientRect().right > right + 1)
+    out.push('table ' + JSON.stringify((t.textContent || '').replace(/\s+/g, ' ').trim().slice(0, 50)));
+});
+return out;
+"""
+
+
+def content_too_wide(driver) -> list[str]:
+    """Problems for every display equation or table wider than the column at a checked width."""
+    problems = []
+    try:
+        for width in FIT_THE_COLUMN_WIDTHS:
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
+            )
+            problems += [f"wider than the column at {width} px: {what}" for what in driver.execute_script(TOO_WIDE)]
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return problems
+
+
 def boxes_scrolling_sideways(driver) -> list[str]:
     """Problems for every code or output box that scrolls sideways at one of the checked widths."""
     problems = []
@@ -429,6 +472,7 @@ def check_page(
     if figures:
         problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
     problems += boxes_scrolling_sideways(driver)
+    problems += content_too_wide(driver)
     if screenshot is not None:
         full_page_screenshot(driver, screenshot)
     console, requested = _leave_page(driver)

@@ -121,6 +121,19 @@ def site(tmp_path_factory):
             # The set-up cell's hidden input may be long; an output that wraps never scrolls.
             f'<div class="cell tag_hide-input"><div class="cell_input"><pre>{"x" * 300}</pre></div></div>'
             f'<div class="cell_output"><pre style="white-space: pre-wrap">{"y " * 300}</pre></div>'
+            # A display equation and a table that fit the column.
+            '<div class="math notranslate nohighlight">\\[a^2 + b^2 = c^2\\]</div>'
+            "<table><tr><td>a</td><td>b</td></tr></table>"
+        ),
+    )
+    long_sum = " + ".join(f"x_{{{i}}}" for i in range(150))
+    write_page(
+        root,
+        "book/too_wide.html",
+        head=mathjax,
+        body=(
+            f'<div class="math notranslate nohighlight">\\[{long_sum}\\]</div>'
+            f"<table><tr><td>{'w' * 400}</td><td>end</td></tr></table>"
         ),
     )
     write_page(root, "book/wide.html", body=f'<div class="cell_input"><pre>print("{"z" * 250}")</pre></div>')
@@ -172,7 +185,7 @@ def test_good_pages_pass(site):
     assert results["book/other.html"].problems == []
     assert results["index.html"].problems == []
     summary = results["book/good.html"].summary
-    assert "maths 1" in summary and "images 1" in summary and "Korean" in summary
+    assert "maths 2" in summary and "images 1" in summary and "Korean" in summary
 
 
 def test_javascript_errors_are_caught(site):
@@ -249,3 +262,11 @@ def test_code_that_scrolls_sideways_is_caught(site):
     for width in site_check.NO_SIDEWAYS_SCROLL_WIDTHS:
         assert f"scrolls sideways at {width} px: 'print(\"zzz" in text
     assert "(259 characters)" in text
+
+
+def test_equations_and_tables_wider_than_the_column_are_caught(site):
+    text = problems(site, "book/too_wide.html")
+    for width in site_check.FIT_THE_COLUMN_WIDTHS:
+        assert f"wider than the column at {width} px: equation" in text
+        assert f'wider than the column at {width} px: table "wwww' in text
+    assert "wider than the column" not in problems(site, "book/good.html")
