@@ -337,37 +337,37 @@ return out;
 """
 
 
-def content_too_wide(driver) -> list[str]:
-    """Problems for every display equation or table wider than the column at a checked width."""
-    problems = []
+def at_widths(driver, widths, script: str) -> dict[int, list]:
+    """What ``script`` returns with the window at each of ``widths`` (the window restored after)."""
+    found = {}
     try:
-        for width in FIT_THE_COLUMN_WIDTHS:
+        for width in widths:
             driver.execute_cdp_cmd(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
             )
-            problems += [f"wider than the column at {width} px: {what}" for what in driver.execute_script(TOO_WIDE)]
+            found[width] = driver.execute_script(script)
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    return problems
+    return found
+
+
+def content_too_wide(driver) -> list[str]:
+    """Problems for every display equation or table wider than the column at a checked width."""
+    return [
+        f"wider than the column at {width} px: {what}"
+        for width, found in at_widths(driver, FIT_THE_COLUMN_WIDTHS, TOO_WIDE).items()
+        for what in found
+    ]
 
 
 def boxes_scrolling_sideways(driver) -> list[str]:
     """Problems for every code or output box that scrolls sideways at one of the checked widths."""
-    problems = []
-    try:
-        for width in NO_SIDEWAYS_SCROLL_WIDTHS:
-            driver.execute_cdp_cmd(
-                "Emulation.setDeviceMetricsOverride",
-                {"width": width, "height": WINDOW_HEIGHT, "deviceScaleFactor": 1, "mobile": False},
-            )
-            problems += [
-                f"scrolls sideways at {width} px: {line.strip()[:70]!r} ({len(line)} characters)"
-                for line in driver.execute_script(SIDEWAYS_SCROLL)
-            ]
-    finally:
-        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-    return problems
+    return [
+        f"scrolls sideways at {width} px: {line.strip()[:70]!r} ({len(line)} characters)"
+        for width, lines in at_widths(driver, NO_SIDEWAYS_SCROLL_WIDTHS, SIDEWAYS_SCROLL).items()
+        for line in lines
+    ]
 
 
 FIGURES_ON_PAGE = r"""
