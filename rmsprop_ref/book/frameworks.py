@@ -382,9 +382,8 @@ class KerasEra(NamedTuple):
 
     ``step`` is the line that updates the parameters, as the source writes it; ``epsilon``
     its default ε and where it sits; ``lr`` what the release does with the article's
-    ``RMSprop(lr=0.001, rho=0.9)``; ``optimizer`` builds the era's RMSprop without momentum
-    (the article's program uses none) with η = 0.001 and ρ = 0.9; ``preset`` names the
-    :data:`rmsprop_ref.rmsprop.PRESETS` entry it is, or is empty.
+    ``RMSprop(lr=0.001, rho=0.9)``; ``preset`` names the :data:`rmsprop_ref.rmsprop.PRESETS`
+    entry the era is, or is empty, and then ``settings`` holds the era's RMSprop options.
     """
 
     era: str
@@ -393,12 +392,14 @@ class KerasEra(NamedTuple):
     step: str
     epsilon: str
     lr: str
-    optimizer: Callable[[], Any]
     preset: str
+    settings: Mapping[str, Any] | None = None
 
-
-def _preset(name: str) -> Callable[[], Any]:
-    return lambda: RMSprop.preset(name, learning_rate=0.001, rho=0.9)
+    def optimizer(self) -> RMSprop:
+        """The era's RMSprop without momentum (the article's program uses none), η = 0.001, ρ = 0.9."""
+        if self.preset:
+            return RMSprop.preset(self.preset, learning_rate=0.001, rho=0.9)
+        return RMSprop(0.001, rho=0.9, **(self.settings or {}))
 
 
 #: The Kerases the article's program could have met, oldest first (read with ``git show
@@ -412,8 +413,8 @@ KERAS_ERAS = (
         "`p - lr * g / K.sqrt(new_a + epsilon)`",
         "10⁻⁶, inside √",
         "`lr` is the only spelling",
-        lambda: RMSprop(0.001, rho=0.9, epsilon=1e-6, epsilon_in_sqrt=True),
         "",
+        dict(epsilon=1e-6, epsilon_in_sqrt=True),
     ),
     KerasEra(
         "Keras 1.0.3 to 2.1.2",
@@ -422,7 +423,6 @@ KERAS_ERAS = (
         "`p - lr * g / (K.sqrt(new_a) + self.epsilon)`",
         "10⁻⁸, outside √",
         "`lr` is the only spelling",
-        _preset("keras2.0"),
         "keras2.0",
     ),
     KerasEra(
@@ -432,7 +432,6 @@ KERAS_ERAS = (
         "`p - lr * g / (K.sqrt(new_a) + self.epsilon)`",
         "`K.epsilon()` = 10⁻⁷, outside √",
         "accepted (2.3 adds `learning_rate`)",
-        _preset("keras2.3"),
         "keras2.3",
     ),
     KerasEra(
@@ -442,7 +441,6 @@ KERAS_ERAS = (
         "`var - lr_t * grad / (tf.sqrt(denom_t) + epsilon)`; with momentum the fused `ResourceApplyRMSProp`",
         "10⁻⁷, outside √ (inside with momentum)",
         "accepted, with a deprecation warning",
-        _preset("tf_keras_legacy"),
         "tf_keras_legacy",
     ),
     KerasEra(
@@ -452,7 +450,6 @@ KERAS_ERAS = (
         "`lr * gradient * tf.math.rsqrt(velocity + self.epsilon)`",
         "10⁻⁷, inside √",
         "logged as deprecated and dropped (`kwargs.pop` in `optimizer.py`)",
-        _preset("keras"),
         "keras",
     ),
     KerasEra(
@@ -462,7 +459,6 @@ KERAS_ERAS = (
         "`lr * g / sqrt(velocity + epsilon)`",
         "10⁻⁷, inside √",
         "refused: `ValueError` (`base_optimizer.py`)",
-        _preset("keras"),
         "keras",
     ),
 )
