@@ -136,6 +136,33 @@ def site(tmp_path_factory):
             f"<table><tr><td>{'w' * 400}</td><td>end</td></tr></table>"
         ),
     )
+    # A phone's column (390 px): a table with a header row that is too wide there is read as
+    # cards (the book's _static/tables.js and book.css); a wide equation, or a table without
+    # a header, still does not fit. All of them fit at 800 px.
+    for name in ("book.css", "tables.js"):
+        shutil.copy(ROOT / "_static" / name, root / "_static" / name)
+    phone_head = (
+        mathjax + '<link rel="stylesheet" href="../_static/book.css"><script src="../_static/tables.js"></script>'
+    )
+    words = [f"column{i}" for i in range(8)]
+    row = lambda tag, cells: "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
+    medium_sum = " + ".join(f"x_{{{i}}}" for i in range(10, 24))
+    write_page(
+        root,
+        "book/phone_cards.html",
+        head=phone_head,
+        body=f'<article class="bd-article"><table><thead>{row("th", words)}</thead><tbody>{row("td", words)}</tbody></table></article>',
+    )
+    write_page(
+        root,
+        "book/phone_too_wide.html",
+        head=phone_head,
+        body=(
+            '<article class="bd-article">'
+            f'<div class="math notranslate nohighlight">\\[{medium_sum}\\]</div>'
+            f"<table><tbody>{row('td', ['no header'] + words)}</tbody></table></article>"
+        ),
+    )
     write_page(root, "book/wide.html", body=f'<div class="cell_input"><pre>print("{"z" * 250}")</pre></div>')
     write_page(root, "book/other.html", body='<h2 id="section">Other</h2><a href="good.html">back</a>')
     write_page(
@@ -244,8 +271,13 @@ def test_screenshots_are_full_pages(tmp_path):
 
 
 def test_korean_without_a_hangul_font_is_caught(tmp_path, monkeypatch):
-    """With no font that has Hangul (fontconfig pointed at an empty folder), the boxes are caught."""
+    """With no font that has Hangul (fontconfig pointed at a folder holding only a Latin font),
+    the boxes are caught. (With no font at all, Chromium 150's renderer exits.)"""
+    import matplotlib
+
     (tmp_path / "no-fonts").mkdir()
+    latin_only = pathlib.Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    shutil.copy(latin_only, tmp_path / "no-fonts" / latin_only.name)
     config = tmp_path / "fonts.conf"
     config.write_text(
         '<?xml version="1.0"?><fontconfig>'
@@ -270,3 +302,12 @@ def test_equations_and_tables_wider_than_the_column_are_caught(site):
         assert f"wider than the column at {width} px: equation" in text
         assert f'wider than the column at {width} px: table "wwww' in text
     assert "wider than the column" not in problems(site, "book/good.html")
+
+
+def test_a_phone_column_is_checked_and_wide_tables_become_cards(site):
+    assert site_check.FIT_THE_COLUMN_WIDTHS[-1] == 390
+    text = problems(site, "book/phone_too_wide.html")
+    assert "wider than the column at 390 px: equation" in text
+    assert 'wider than the column at 390 px: table "no header' in text
+    assert "at 800 px" not in text and "at 1280 px" not in text
+    assert "wider than the column" not in problems(site, "book/phone_cards.html")
