@@ -116,3 +116,103 @@ def test_learning_rate_sweep_draws_exact_zeros_on_the_bottom_edge():
     assert triangles[0].get_ydata()[0] == pytest.approx(search.scores[0] / 3)
     curve = [line for line in ax.get_lines() if line.get_label() == "SGD"][0]
     np.testing.assert_array_equal(curve.get_xdata(), [0.5])
+
+
+def test_book_style_asks_the_inline_backend_for_retina_pngs_inside_ipython(monkeypatch):
+    import IPython
+    import matplotlib_inline.backend_inline as inline
+
+    calls = []
+    monkeypatch.setattr(inline, "set_matplotlib_formats", lambda *formats: calls.append(formats))
+    monkeypatch.setattr(IPython, "get_ipython", lambda: None)  # a plain script
+    plots.use_book_style()
+    assert calls == []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())  # a kernel
+    plots.use_book_style()
+    assert calls == [("retina",)]
+
+
+def test_book_style_without_matplotlib_inline_does_nothing_more(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib_inline.backend_inline", None)  # import fails
+    plots.use_book_style()  # no error
+    assert plots._retina_in_notebook() is False
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0, "0"),
+        (1e4, "10⁴"),
+        (2e4, "2×10⁴"),
+        (3.3e7, "3.3×10⁷"),
+        (1e-4, "10⁻⁴"),
+        (-1e-4, "−10⁻⁴"),
+        (2.5e-5, "2.5×10⁻⁵"),
+        (6889.0, "6890"),
+        (0.0032, "0.0032"),
+        (0.1 + 0.2, "0.3"),
+        (-2.5, "−2.5"),
+        (1000.0, "1000"),
+        (9999.6, "10⁴"),  # rounds up into the next decade
+        (0.00099999, "0.001"),
+    ],
+)
+def test_plain_number_never_writes_e_notation(value, text):
+    assert plots.plain_number(value) == text
+
+
+def test_plain_number_writes_infinities_with_a_typographic_minus():
+    assert plots.plain_number(float("inf")) == "inf"
+    assert plots.plain_number(-float("inf")) == "−inf"  # U+2212, as the finite negatives
+    assert plots.plain_number(float("nan")) == "nan"
+
+
+@pytest.mark.parametrize("digits", [0, -1, 2.5, "3", True])
+def test_plain_number_refuses_a_bad_digits(digits):
+    with pytest.raises(ValueError, match="digits must be an integer ≥ 1"):
+        plots.plain_number(0.5, digits)
+
+
+def test_plain_ticks_label_a_linear_axis_without_offset_or_e_notation():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 3e7])
+    plots.plain_ticks(ax, "y")
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "10⁷" in labels and "2×10⁷" in labels
+    assert not any("e" in label for label in labels)
+    assert ax.yaxis.get_offset_text().get_text() == ""
+    with pytest.raises(ValueError, match="axis"):
+        plots.plain_ticks(ax, "z")
+
+
+def test_plain_ticks_label_a_short_log_axis_with_plain_numbers():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0.025, 0.35])
+    ax.set_yscale("log")
+    plots.plain_ticks(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_yticklabels(minor=True) + ax.get_yticklabels() if t.get_text()]
+    assert "0.1" in labels and "0.3" in labels  # not 10⁻¹ and 3×10⁻¹
+    assert not any("×" in label or "$" in label for label in labels)
+
+
+def test_contour_with_linear_levels_and_shading():
+    problem, runs = runs_on_rosenbrock()
+    ax = plots.contour_with_trajectories(
+        problem, runs[:2], xlim=(-2, 2), ylim=(-1, 3), spacing="linear", levels=12, shade=True
+    )
+    filled = [c for c in ax.collections if getattr(c, "filled", False)]
+    lines = [c for c in ax.collections if not getattr(c, "filled", True)]
+    assert len(filled) == 1 and len(lines) == 1
+    np.testing.assert_allclose(lines[0].levels, np.linspace(0, lines[0].levels[-1], 12))
+    with pytest.raises(ValueError, match="spacing"):
+        plots.contour_with_trajectories(problem, [], xlim=(-2, 2), ylim=(-1, 3), spacing="cubic")
+
+
+def test_layer_norm_curves_can_leave_the_legend_to_the_figure():
+    traj = minimize(SigmoidChain(depth=3), RMSprop(0.01), np.tile([1.0, 0.0], 3), 5, label="RMSprop")
+    assert plots.layer_norm_curves(traj, legend=False).get_legend() is None
+    assert plots.layer_norm_curves(traj).get_legend().get_texts()[0].get_fontsize() >= 9

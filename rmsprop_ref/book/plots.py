@@ -2,13 +2,18 @@
 
 Call :func:`use_book_style` once at the top of a chapter. Figures are sized for the book's
 text column (about 7 inches wide) with fonts that stay legible at that width, and every
-optimizer keeps one colour across the whole book (:data:`OPTIMIZER_COLORS`).
+optimizer keeps one colour across the whole book (:data:`OPTIMIZER_COLORS`). In a notebook,
+figures come out as "retina" PNGs: twice the pixels, shown at the same size, so they stay sharp
+on high-density screens. Tick labels read 0.003, 6900 and 10⁴, never 1e+04 (:func:`plain_ticks`).
 """
 
 from __future__ import annotations
 
+import math
+
 import matplotlib as mpl
 import numpy as np
+from matplotlib.ticker import FuncFormatter, LogFormatter
 
 #: One colour per optimizer family, used by every chapter so a reader can match curves by eye.
 OPTIMIZER_COLORS = {
@@ -46,11 +51,97 @@ def use_book_style() -> None:
             "lines.linewidth": 1.6,
         }
     )
+    _retina_in_notebook()
+
+
+def _retina_in_notebook() -> bool:
+    """Make the inline backend emit 2× PNGs carrying their display size ("retina"), if it is there.
+
+    MyST-NB and Jupyter show such a PNG at its 1× size with twice the pixels. Outside IPython,
+    or without ``matplotlib_inline``, this does nothing (and returns False).
+    """
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return False
+    if get_ipython() is None:  # a script or a test: no inline backend to configure
+        return False
+    set_matplotlib_formats("retina")
+    return True
 
 
 def color_for(name: str) -> str | None:
     """The book's colour for an optimizer name (None lets Matplotlib choose)."""
     return OPTIMIZER_COLORS.get(name)
+
+
+# --------------------------------------------------------------------------- tick labels
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def plain_number(x: float, digits: int = 3) -> str:
+    """``x`` as a reader writes it: 0.003, 6900, 10⁴, 2.5×10⁻⁵, never 1e+04.
+
+    Numbers from 0.001 to below 10⁴ are written out (at most ``digits`` significant digits,
+    no trailing zeros); others as a power of ten, with a mantissa when it is not 1.
+    Infinities are written inf and −inf (the typographic minus), NaN as nan. ``digits`` is an
+    int ≥ 1 (else ValueError).
+    """
+    if isinstance(digits, bool) or not isinstance(digits, int | np.integer) or digits < 1:
+        raise ValueError(f"digits must be an integer ≥ 1, got {digits!r}")
+    if x == 0:
+        return "0"
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "−inf"
+    exponent = math.floor(math.log10(abs(x)))
+    mantissa = float(f"{x / 10.0**exponent:.{digits - 1}f}")
+    if abs(mantissa) >= 10:  # 9.999 rounded up to 10.0
+        mantissa, exponent = mantissa / 10, exponent + 1
+    if -3 <= exponent < 4:
+        text = np.format_float_positional(
+            float(f"{x:.{digits}g}"), precision=digits, unique=True, fractional=False, trim="-"
+        )
+        return text.replace("-", "−")  # the typographic minus, as Matplotlib writes it
+    power = "10" + str(exponent).translate(_SUPERSCRIPT)
+    if mantissa == 1:
+        return power
+    if mantissa == -1:
+        return "−" + power
+    return f"{mantissa:g}×{power}".replace("-", "−")
+
+
+class _PlainLogFormatter(LogFormatter):
+    """Matplotlib's choice of which log ticks to label, written with :func:`plain_number`."""
+
+    def __init__(self, digits: int = 3):
+        super().__init__(labelOnlyBase=False)
+        self.digits = digits
+
+    def _num_to_string(self, x, vmin, vmax):
+        return plain_number(x, self.digits)
+
+
+def plain_ticks(ax, axis: str = "both", digits: int = 3):
+    """Label ``ax``'s ticks with :func:`plain_number` and drop the offset text.
+
+    Use it where Matplotlib would write 1e+04, an offset such as "1e7" above the axis, or
+    minor labels such as 3×10⁻¹ on a log axis that spans about a decade (which ticks get a
+    label stays Matplotlib's choice). ``axis`` is "x", "y" or "both". Returns the axes.
+    """
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis must be 'x', 'y' or 'both'; got {axis!r}")
+    for name in ("x", "y") if axis == "both" else (axis,):
+        target = getattr(ax, f"{name}axis")
+        if target.get_scale() == "log":
+            target.set_major_formatter(_PlainLogFormatter(digits))
+            target.set_minor_formatter(_PlainLogFormatter(digits))
+        else:  # a FuncFormatter has no offset text: every label carries its whole value
+            target.set_major_formatter(FuncFormatter(lambda value, _: plain_number(value, digits)))
+    return ax
 
 
 # --------------------------------------------------------------------------- plotting helpers
@@ -83,28 +174,42 @@ def contour_with_trajectories(
     xlabel: str = "θ₁",
     ylabel: str = "θ₂",
     mark_minimizer: bool = True,
+    spacing: str = "log",
+    shade: bool = False,
 ):
-    """Log-spaced contour lines of a 2-D problem with each trajectory's path drawn on top.
+    """Contour lines of a 2-D problem with each trajectory's path drawn on top.
 
-    The contour levels are spaced evenly in log(f − f_min), so a narrow valley and a wide
-    plateau are both visible. A path starts at a dot; a diverged path ends with an ×.
+    With ``spacing="log"`` the levels are spaced evenly in log(f − f_min), so a narrow valley
+    and a wide plateau are both visible. With ``spacing="linear"`` they are spaced evenly in f,
+    so they crowd where f changes fastest: a cliff shows as a band of lines. ``shade`` fills
+    the bands between levels in light greys, darker for a higher loss, so that a jump of the
+    loss shows as a jump of the shade. A path starts at a dot; a diverged path ends with an ×.
     """
     if problem.dim != 2:
         raise ValueError(f"contour_with_trajectories needs a 2-D problem; {problem.name} has dim {problem.dim}")
+    if spacing not in ("log", "linear"):
+        raise ValueError(f"spacing must be 'log' or 'linear'; got {spacing!r}")
     ax = _axes(ax, (7.0, 5.0))
     xs, ys = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
     grid_x, grid_y = np.meshgrid(xs, ys)
     gap = problem.value(np.stack([grid_x, grid_y], axis=-1)) - problem.minimum
-    positive = gap[gap > 0]
-    low, high = np.log10(positive.min()), np.log10(positive.max())
+    if spacing == "log":
+        positive = gap[gap > 0]
+        height = np.log10(np.maximum(gap, positive.min()))
+        low, high = np.log10(positive.min()), np.log10(positive.max())
+    else:
+        height, low, high = gap, 0.0, float(np.nanmax(gap))
+    steps = np.linspace(low, high, levels)
+    if shade:
+        ax.contourf(grid_x, grid_y, height, levels=steps, cmap="Greys", alpha=0.3, antialiased=True)
     ax.contour(
         grid_x,
         grid_y,
-        np.log10(np.maximum(gap, positive.min())),
-        levels=np.linspace(low, high, levels),
-        colors="0.55",  # one mid grey: every level readable, the paths stay on top
-        linewidths=0.6,
-        negative_linestyles="solid",  # the levels are logs: negative is not special
+        height,
+        levels=steps,
+        colors="0.3",  # a dark grey: every level reads on white, the coloured paths stay on top
+        linewidths=0.5,
+        negative_linestyles="solid",  # log levels: negative is not special
     )
     for traj in trajectories:
         color = color_for(traj.label)
@@ -144,10 +249,11 @@ def loss_curves(trajectories, *, ax=None, minimum: float = 0.0, ylabel: str = "l
     return ax
 
 
-def layer_norm_curves(trajectory, *, which: str = "grad", ax=None, cmap: str = "viridis"):
+def layer_norm_curves(trajectory, *, which: str = "grad", ax=None, cmap: str = "viridis", legend: bool = True):
     """One curve per layer over the steps: ‖∇_layer f‖ (``which="grad"``) or ‖Δθ_layer‖ ("update").
 
-    Layers are coloured from the first (dark) to the last (light); log scale.
+    Layers are coloured from the first (dark) to the last (light); log scale. With
+    ``legend=False`` the caller places one legend for several panels (``fig.legend``).
     """
     if which not in ("grad", "update"):
         raise ValueError(f"which must be 'grad' or 'update'; got {which!r}")
@@ -161,7 +267,8 @@ def layer_norm_curves(trajectory, *, which: str = "grad", ax=None, cmap: str = "
     ax.set_yscale("log")
     quantity = "gradient norm" if which == "grad" else "update norm"
     ax.set(xlabel="step", ylabel=f"{quantity} per layer (log scale)")
-    ax.legend(loc="best", ncols=2 if norms.shape[1] > 5 else 1, fontsize=8)
+    if legend:
+        ax.legend(loc="best", ncols=2 if norms.shape[1] > 5 else 1)
     if trajectory.label:
         ax.set_title(trajectory.label)
     return ax
@@ -224,9 +331,9 @@ def learning_rate_sweep(searches, *, ax=None):
                 linestyle="none",
             )
     target = searches[0].target_loss if searches else None
-    ylabel = "final loss (log scale)" if target is None else f"steps to reach loss {target:g} (log scale)"
+    ylabel = "final loss (log scale)" if target is None else f"steps to reach loss {plain_number(target)} (log scale)"
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set(xlabel="learning rate η (log scale)", ylabel=ylabel)
-    ax.legend(loc="best", title="× diverged or never reached, ▼ exactly 0, ○ chosen", title_fontsize=8)
+    ax.legend(loc="best", title="× diverged or never reached, ▼ exactly 0, ○ chosen", title_fontsize=9)
     return ax
