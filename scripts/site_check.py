@@ -227,10 +227,30 @@ var imagesLoaded = Promise.all(images.map(function (img) {
     img.addEventListener('load', resolve); img.addEventListener('error', resolve);
   });
 }));
-var mathTypeset = (window.MathJax && MathJax.startup && MathJax.startup.promise)
-  ? MathJax.startup.promise.then(function () { return 'typeset'; },
-                                 function (e) { return 'MathJax failed: ' + e; })
-  : Promise.resolve(window.MathJax ? 'MathJax not started' : 'no MathJax');
+// The page's scripts may still be running when the browser hands the page over (Chromium 150
+// does so before deferred scripts have run on a long page): wait for the load event, then,
+// if the page loads MathJax, for MathJax to start (up to 30 s) and to finish typesetting.
+var loaded = document.readyState === 'complete' ? Promise.resolve() : new Promise(function (resolve) {
+  window.addEventListener('load', resolve);
+});
+function mathjaxStarted(deadline) {
+  return new Promise(function (resolve) {
+    (function poll() {
+      if (window.MathJax && MathJax.startup && MathJax.startup.promise) resolve(true);
+      else if (Date.now() > deadline) resolve(false);
+      else setTimeout(poll, 100);
+    })();
+  });
+}
+var mathTypeset = loaded.then(function () {
+  if (!document.querySelector('script[src*="mathjax" i], script[src*="tex-"]'))
+    return window.MathJax ? 'MathJax not started' : 'no MathJax';
+  return mathjaxStarted(Date.now() + 30000).then(function (started) {
+    if (!started) return window.MathJax ? 'MathJax not started' : 'no MathJax';
+    return MathJax.startup.promise.then(function () { return 'typeset'; },
+                                        function (e) { return 'MathJax failed: ' + e; });
+  });
+});
 Promise.all([imagesLoaded, mathTypeset]).then(function (r) { done(r[1]); });
 """
 
@@ -365,6 +385,26 @@ def content_too_wide(driver) -> list[str]:
     ]
 
 
+# Images drawn with another shape than their own (a width shrunk to the column while an
+# inline height stays), by their file name. 2 % of slack allows for rounding to pixels.
+SQUEEZED = r"""
+return Array.from(document.images).filter(function (img) {
+  if (img.offsetParent === null || !img.naturalWidth || !img.clientHeight) return false;
+  var drawn = img.clientWidth / img.clientHeight, own = img.naturalWidth / img.naturalHeight;
+  return Math.abs(drawn / own - 1) > 0.02;
+}).map(function (img) { return (img.getAttribute('src') || '').split('/').pop(); });
+"""
+
+
+def images_squeezed(driver) -> list[str]:
+    """Problems for every image drawn out of its proportions at one of the column widths."""
+    return [
+        f"image squeezed at {width} px: {name}"
+        for width, names in at_widths(driver, FIT_THE_COLUMN_WIDTHS, SQUEEZED).items()
+        for name in names
+    ]
+
+
 def boxes_scrolling_sideways(driver) -> list[str]:
     """Problems for every code or output box that scrolls sideways at one of the checked widths."""
     return [
@@ -477,6 +517,7 @@ def check_page(
         problems += [f"figure {p}" for p in driver.execute_script(FIGURES_ON_PAGE, figures)]
     problems += boxes_scrolling_sideways(driver)
     problems += content_too_wide(driver)
+    problems += images_squeezed(driver)
     if screenshot is not None:
         full_page_screenshot(driver, screenshot)
     console, requested = _leave_page(driver)

@@ -147,11 +147,17 @@ def site(tmp_path_factory):
     words = [f"column{i}" for i in range(8)]
     row = lambda tag, cells: "<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>"
     medium_sum = " + ".join(f"x_{{{i}}}" for i in range(10, 24))
+    # a figure whose display size (600 × 300, the plot's own 2 : 1) is written inline, as
+    # MyST-NB writes a retina PNG's, and which the column shrinks on a phone
+    figure_600 = '<img src="../_images/plot.png" style="max-width: 100%; width: 600px; height: 300px">'
     write_page(
         root,
         "book/phone_cards.html",
         head=phone_head,
-        body=f'<article class="bd-article"><table><thead>{row("th", words)}</thead><tbody>{row("td", words)}</tbody></table></article>',
+        body=(
+            f'<article class="bd-article"><table><thead>{row("th", words)}</thead><tbody>{row("td", words)}</tbody>'
+            f'</table><div class="cell_output">{figure_600}</div></article>'
+        ),
     )
     write_page(
         root,
@@ -160,7 +166,7 @@ def site(tmp_path_factory):
         body=(
             '<article class="bd-article">'
             f'<div class="math notranslate nohighlight">\\[{medium_sum}\\]</div>'
-            f"<table><tbody>{row('td', ['no header'] + words)}</tbody></table></article>"
+            f"<table><tbody>{row('td', ['no header'] + words)}</tbody></table>{figure_600}</article>"
         ),
     )
     write_page(root, "book/wide.html", body=f'<div class="cell_input"><pre>print("{"z" * 250}")</pre></div>')
@@ -304,10 +310,12 @@ def test_equations_and_tables_wider_than_the_column_are_caught(site):
     assert "wider than the column" not in problems(site, "book/good.html")
 
 
-def test_a_phone_column_is_checked_and_wide_tables_become_cards(site):
+def test_a_phone_column_is_checked_and_wide_tables_and_figures_fit_it(site):
     assert site_check.FIT_THE_COLUMN_WIDTHS[-1] == 390
     text = problems(site, "book/phone_too_wide.html")
     assert "wider than the column at 390 px: equation" in text
     assert 'wider than the column at 390 px: table "no header' in text
+    assert "image squeezed at 390 px: plot.png" in text
     assert "at 800 px" not in text and "at 1280 px" not in text
-    assert "wider than the column" not in problems(site, "book/phone_cards.html")
+    cards = problems(site, "book/phone_cards.html")
+    assert "wider than the column" not in cards and "squeezed" not in cards
