@@ -2,7 +2,7 @@
 
 What is checked here is what a reader meets first: the configuration (_config.yml, _toc.yml,
 the pinned Jupyter Book), the one bibliography, the repository URL written once and the
-set-up cell that uses it in every notebook, the Korean glossary, the chapter conventions of
+set-up cell that uses it in every notebook, the chapter conventions of
 CONTRIBUTING.md, and the CI and publishing workflows. One test builds a tiny book with the
 real configuration to show that a cell that raises fails the build.
 """
@@ -332,52 +332,7 @@ def test_the_required_sources_are_cited():
     assert REQUIRED_BIB_KEYS - cited_keys() == set()
 
 
-# --- glossary -----------------------------------------------------------------------------
-
-
-def glossary_rows() -> list[list[str]]:
-    rows = []
-    for line in (BOOK / "glossary.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
-            rows.append([c.strip() for c in line.strip()[1:-1].split("|")])
-    return rows
-
-
-def test_glossary_pairs_every_term_with_its_korean_name():
-    rows = glossary_rows()
-    term_rows = [r for r in rows if r[0] != "Term" and r[1:2] and r[1] != "Article" and r[0] != "Quantity"]
-    entries = [r for r in term_rows if len(r) in (3, 4)]
-    assert len(entries) >= 80
-    for row in entries:
-        # A proper name (AMSGrad, MNIST) is written the same way in Korean text.
-        assert HANGUL.search(row[1]) or row[1] == row[0], f"no Korean name for {row[0]!r}"
-        assert len(row[-1]) > 20, f"no definition for {row[0]!r}"
-    terms = [r[0] for r in entries]
-    assert len(terms) == len(set(terms)), "a term is listed twice"
-    korean = " ".join(r[1] for r in entries)
-    for name in [
-        "기울기 소실",
-        "기울기 폭발",
-        "지수 가중 평균",
-        "학습률",
-        "감쇠율",
-        "편향 보정",
-        "모멘텀",
-        "엡실론",
-        "경사 하강법",
-        "가중치 감쇠",
-        "기울기 클리핑",
-        "과적합",
-    ]:
-        assert name in korean, name
-
-
-def test_summaries_use_the_glossary_terms():
-    """The Korean words the chapters' 요약 sections rely on are defined in the glossary."""
-    korean = " ".join(r[1] for r in glossary_rows() if len(r) >= 3)
-    for word in ["기울기 소실", "기울기 폭발", "학습률", "감쇠율"]:
-        assert word in korean
-    assert "## 요약" in (BOOK / "intro.md").read_text(encoding="utf-8")
+# The Korean glossary and the 요약 sections are checked in tests/test_korean.py.
 
 
 # --- CI and publishing --------------------------------------------------------------------
@@ -447,7 +402,7 @@ def test_the_torch_cpu_index_is_set_up_by_make_not_by_the_workflows():
 
 @pytest.mark.slow
 def test_a_cell_that_raises_fails_the_build(tmp_path):
-    """Build a two-page book with the real configuration; its notebook raises."""
+    """Build a two-page book with the real configuration; its notebook's folded check fails."""
     for name in ["_config.yml", "references.bib"]:
         shutil.copy(ROOT / name, tmp_path / name)
     for folder in ["_ext", "_static"]:
@@ -459,11 +414,15 @@ def test_a_cell_that_raises_fails_the_build(tmp_path):
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": "# Fails\n"},
             {
+                # a check folded away behind "Show the checks" still runs, and still fails
                 "cell_type": "code",
-                "metadata": {},
+                "metadata": {
+                    "tags": ["hide-input"],
+                    "mystnb": {"code_prompt_show": "Show the checks", "code_prompt_hide": "Hide the checks"},
+                },
                 "execution_count": None,
                 "outputs": [],
-                "source": "raise RuntimeError('a deliberate failure')",
+                "source": "assert 1 + 1 == 3, 'a deliberate failure'",
             },
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
