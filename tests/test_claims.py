@@ -138,3 +138,22 @@ def test_layer_update_ratio_on_a_chain():
     assert layer_update_ratio(chain, SGD(0.1), start, 5) < 0.1
     # RMSprop with ε = 0 and a first step: every coordinate moves by η/√(1−ρ), so the ratio is 1.
     assert np.isclose(layer_update_ratio(chain, RMSprop(0.01, epsilon=0.0), start, 1), 1.0)
+
+
+def test_layer_gradient_ratio_by_hand():
+    from rmsprop_ref.book.claims import layer_gradient_ratio
+    from rmsprop_ref.problems import SigmoidChain
+
+    chain, start = SigmoidChain(depth=4), np.tile([0.5, 0.0], 4)
+    g = chain.grad(start)
+    first, last = (np.linalg.norm(g[s]) for s in (chain.layer_slices[0], chain.layer_slices[-1]))
+    assert layer_gradient_ratio(chain, start) == first / last < 1  # the gradient shrinks towards the input
+
+
+def test_steps_until_above():
+    from rmsprop_ref.book.claims import steps_until_above
+
+    rates = np.array([1.0, 0.01, 0.1, 0.4, 0.6, 0.9])
+    assert steps_until_above(rates, 1, 0.5) == 3  # index 4, three steps after index 1
+    assert steps_until_above(rates, 4, 0.5) == 0
+    assert steps_until_above(rates, 1, 2.0) is None

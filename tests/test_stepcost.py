@@ -102,6 +102,13 @@ def test_measure_and_format_table():
     assert records[0]["bound_spread"] >= 0 and set(records[0]["spread"]) == {"pure update", "in-place"}
     table = stepcost.format_table(records, ["pure update", "in-place"])
     assert "in-place" in table and "plain" in table
+    assert table.splitlines()[1].split()[:2] == ["2000", "plain"]  # N written plainly, not 2e+03
+
+
+def test_format_table_writes_big_n_without_e_notation():
+    record = {"n": 10**7, "variant": "plain", "bound_ms": 1.0, "ms": {"in-place": 2.5}}
+    lines = stepcost.format_table([record], ["in-place"]).splitlines()
+    assert lines[1].split() == ["10⁷", "plain", "1.000", "2.500", "(2.50×)"]
 
 
 @pytest.mark.parametrize(
@@ -197,3 +204,42 @@ def test_relative_spread_is_the_interquartile_range_over_the_median():
 def test_bound_timings_agree_with_bound_time():
     times, threads = stepcost.bound_timings(8 * 100_000, repeats=3)
     assert len(times) == 3 and threads in (1, 2) and all(t > 0 for t in times)
+
+
+def test_html_table_writes_sizes_in_plain_digits():
+    record = {
+        "n": 1_000_000,
+        "variant": "plain",
+        "bytes": 20_000_000,
+        "bound_ms": 1.0,
+        "bound_spread": 0.0,
+        "ms": {"in-place": 2.0},
+    }
+    assert "<td>1\u2009000\u2009000</td>" in stepcost.html_table([record], ["in-place"])
+
+
+def _timed(n, variant, slow_ms, fast_ms, spread):
+    return {
+        "n": n,
+        "variant": variant,
+        "best_ms": {"slow": slow_ms, "fast": fast_ms},
+        "spread": {"slow": spread, "fast": spread / 2},
+    }
+
+
+def test_times_as_long_gives_the_range_over_variants_to_the_supported_digits():
+    records = [
+        _timed(10, "plain", 3.0, 1.0, 0.2),
+        _timed(10, "momentum", 5.2, 1.0, 0.2),
+        _timed(10, "centered", 4.0, 1.0, 0.2),
+        _timed(100, "plain", 2.0, 1.0, 0.05),
+        _timed(100, "momentum", 2.04, 1.0, 0.05),
+    ]
+    assert stepcost.times_as_long(records, "slow", "fast", 10) == "3–5"
+    # both ends round to the same two digits: one number
+    assert stepcost.times_as_long(records, "slow", "fast", 100) == "2.0"
+    with pytest.raises(ValueError, match="no record"):
+        stepcost.times_as_long(records, "slow", "fast", 1000)
+    # a step that took no time is a failed measurement, not a ratio
+    with pytest.raises(ValueError):
+        stepcost.times_as_long([_timed(10, "plain", 0.0, 1.0, 0.1)], "slow", "fast", 10)

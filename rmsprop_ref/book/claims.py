@@ -14,6 +14,7 @@ from ..optimizers import Optimizer
 from ..problems import Problem
 from ..rmsprop import PRESETS
 from ..run import LearningRateSearch, effective_learning_rate, minimize, stream_updates
+from .framework_report import first_step_where
 
 # --------------------------------------------------------------------------- tuning on toys
 
@@ -44,6 +45,13 @@ def layer_update_ratio(problem: Problem, optimizer: Optimizer, x0, steps: int) -
     return float(norms[0] / norms[-1])
 
 
+def layer_gradient_ratio(problem: Problem, x) -> float:
+    """Size of the first layer's gradient over that of the last layer's, at ``x``
+    (norms over each of ``problem.layer_slices``): how far the gradient has vanished."""
+    g = problem.grad(np.asarray(x, dtype=float))
+    return float(np.linalg.norm(g[problem.layer_slices[0]]) / np.linalg.norm(g[problem.layer_slices[-1]]))
+
+
 # --------------------------------------------------------------------------- effective step size
 
 
@@ -67,6 +75,18 @@ def burst_gradients(
     g = np.full(total, float(steady))
     g[burst_start : burst_start + burst_length] = burst
     return g
+
+
+def steps_until_above(rates: np.ndarray, start: int, level: float) -> int | None:
+    """Steps from ``start`` until the first rate above ``level`` (0: already at ``start``);
+    None if it never gets there. After a burst, how long the effective rate took to recover.
+
+    Counted from 0 (a number of steps waited), unlike
+    :func:`~rmsprop_ref.book.framework_report.first_step_where`'s step numbers from 1, on
+    which it is built.
+    """
+    first = first_step_where(np.asarray(rates)[start:] > level)
+    return None if first is None else first - 1
 
 
 # --------------------------------------------------------------------------- noisy quadratic

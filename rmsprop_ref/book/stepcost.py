@@ -172,6 +172,23 @@ def significant(value: float, spread: float) -> str:
     return f"{round(value, decimals):.{max(decimals, 0)}f}"
 
 
+def times_as_long(records: list[dict], slow: str, fast: str, n: int, key: str = "best_ms") -> str:
+    """How many times as long ``slow``'s step takes as ``fast``'s at size ``n``: the lowest and
+    highest ratio over the variants ("3–5", or "4" when they agree), each with the digits that
+    the larger of the two implementations' spreads at ``n`` supports (:func:`significant`).
+
+    ``key``: ``"best_ms"`` for the fastest repeats (the default), ``"ms"`` for the medians.
+    """
+    at_n = [r for r in records if r["n"] == n]
+    if not at_n:
+        raise ValueError(f"no record with n = {n}")
+    ratios = sorted(r[key][slow] / r[key][fast] for r in at_n)
+    noise = max(max(r["spread"][slow], r["spread"][fast]) for r in at_n)
+    # significant() rejects a ratio that is not positive and finite: a timing went wrong
+    low, high = (significant(ratio, noise) for ratio in (ratios[0], ratios[-1]))
+    return low if low == high else f"{low}–{high}"
+
+
 def _problem(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
@@ -319,20 +336,24 @@ def peak_bytes(step) -> int:
 
 
 def format_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str = "ms") -> str:
-    """A plain-text table: milliseconds per step, and in brackets the ratio to the bound.
+    """A plain-text table (:func:`~rmsprop_ref.book.tables.text_table`): milliseconds per
+    step, and in brackets the ratio to the bound; N written plainly (10⁴, never 1e+04).
 
-    ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats.
+    ``key``: ``"ms"`` for the medians, ``"best_ms"`` for the fastest repeats. An
+    implementation missing from a record leaves its cell empty.
     """
-    head = f"{'N':>10} {'variant':>9} {'bound ms':>9} " + " ".join(f"{name:>22}" for name in implementations)
-    lines = [head, "-" * len(head)]
-    for r in records:
-        cells = " ".join(
-            f"{r[key][name]:>12.3f} ({r[key][name] / r['bound_ms']:5.2f}×)"
+    from .plots import plain_number
+    from .tables import text_table
+
+    rows = [
+        [plain_number(r["n"]), r["variant"], f"{r['bound_ms']:.3f}"]
+        + [
+            f"{r[key][name]:.3f} ({r[key][name] / r['bound_ms']:.2f}×)" if name in r[key] else ""
             for name in implementations
-            if name in r[key]
-        )
-        lines.append(f"{r['n']:>10.0e} {r['variant']:>9} {r['bound_ms']:>9.3f} {cells}")
-    return "\n".join(lines)
+        ]
+        for r in records
+    ]
+    return text_table(["N", "variant", "bound ms", *implementations], rows)
 
 
 def _html(header: list[str], rows: list[list[str]]) -> str:
@@ -349,7 +370,11 @@ def html_table(records: list[dict], implementations=IMPLEMENTATIONS, key: str = 
     a bound that varies by 20 % from repeat to repeat cannot give a ratio to 0.1.
     """
     rows = [
-        [f"{r['n']:.0e}", r["variant"], f"{r['bound_ms']:.2g} (IQR {100 * r['bound_spread']:.0f} %)"]
+        [
+            f"{r['n']:,}".replace(",", "\u2009"),
+            r["variant"],
+            f"{r['bound_ms']:.2g} (IQR {100 * r['bound_spread']:.0f} %)",
+        ]
         + [
             f"{r[key][name]:.3g} ({significant(r[key][name] / r['bound_ms'], r['bound_spread'])}×)"
             for name in implementations
@@ -430,4 +455,5 @@ __all__ = [
     "bound_timings",
     "relative_spread",
     "significant",
+    "times_as_long",
 ]

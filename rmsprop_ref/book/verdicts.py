@@ -283,8 +283,11 @@ class ClaimResult:
 def claims_table(results: list[ClaimResult]) -> str:
     """A Markdown table: number and claim; each check with its outcome and measured effect;
     the verdict with its one-line reason."""
-    lines = ["| claim | checks: outcome, measured effect | verdict |", "|---|---|---|"]
+    from .tables import markdown_table
+
+    rows = []
     for r in results:
         checks = "<br>".join(f"*{c.outcome}*: {c.name}" + (f" ({c.effect})" if c.effect else "") for c in r.checks)
-        lines.append(f"| {r.number}. {r.claim} | {checks} | **{r.verdict}**: {r.reason} |")
-    return "\n".join(lines)
+        rows.append([f"{r.number}. {r.claim}", checks, f"**{r.verdict}**: {r.reason}"])
+    # every column is text: all left-aligned
+    return markdown_table(["claim", "checks: outcome, measured effect", "verdict"], rows, left=3)
