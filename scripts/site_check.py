@@ -323,7 +323,7 @@ return {
 
 
 # Boxes of code or output that a reader would have to scroll sideways, by their longest
-# line. The set-up cell's input is exempt: it is hidden behind "Show code cell source", and
+# line. The set-up cell's input is exempt: it is hidden behind "Show the set-up", and
 # its one long line is the repository's address.
 SIDEWAYS_SCROLL = r"""
 return Array.from(document.querySelectorAll('pre')).filter(function (pre) {

@@ -203,6 +203,9 @@ def test_first_code_cell_is_the_setup_cell(path, repository_url):
         f"{path.name}: the first code cell must be CONTRIBUTING.md's set-up cell, installing from {repository_url}"
     )
     assert "hide-input" in first.get("metadata", {}).get("tags", [])
+    prompts = first["metadata"].get("mystnb", {})
+    assert prompts.get("code_prompt_show") == "Show the set-up", f"{path.name}: the set-up cell's bar"
+    assert prompts.get("code_prompt_hide") == "Hide the set-up", f"{path.name}: the set-up cell's bar"
 
 
 @pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
