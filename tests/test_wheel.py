@@ -56,6 +56,7 @@ def test_the_wheel_holds_the_library_and_the_book_layer_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "rmsprop_ref/__init__.py" in names and "rmsprop_ref/book/__init__.py" in names
     assert "rmsprop_ref/_checks.py" in names
+    assert "rmsprop_ref/adapters/__init__.py" in names and "rmsprop_ref/adapters/torch.py" in names
     assert not [n for n in names if n.startswith(("tests/", "book/", "scripts/")) or "__pycache__" in n]
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [
@@ -81,6 +82,7 @@ def test_the_installed_wheel_runs_the_readme_example_alone(fresh_python):
 def test_no_framework_is_installed_beside_the_wheel_and_the_book_layer_imports(fresh_python):
     code = (
         "import importlib.util as u; import rmsprop_ref.book.claims, rmsprop_ref.book.frameworks; "
+        "import rmsprop_ref.adapters; "
         "print([m for m in ('torch', 'tensorflow', 'keras', 'jax', 'optax') if u.find_spec(m)])"
     )
     assert run(fresh_python, "-c", code, cwd=fresh_python.parents[1]).strip() == "[]"
