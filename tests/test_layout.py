@@ -23,7 +23,12 @@ LIBRARY_FILES = sorted(PACKAGE.glob("*.py"))
 def public_modules() -> list[str]:
     names = [m.name for m in pkgutil.iter_modules([str(PACKAGE)]) if not m.name.startswith("_") and not m.ispkg]
     book = [m.name for m in pkgutil.iter_modules([str(PACKAGE / "book")]) if not m.name.startswith("_")]
-    return [f"rmsprop_ref.{n}" for n in names] + [f"rmsprop_ref.book.{n}" for n in book]
+    adapters = [m.name for m in pkgutil.iter_modules([str(PACKAGE / "adapters")]) if not m.name.startswith("_")]
+    return (
+        [f"rmsprop_ref.{n}" for n in names]
+        + [f"rmsprop_ref.book.{n}" for n in book]
+        + [f"rmsprop_ref.adapters.{n}" for n in adapters]
+    )
 
 
 @pytest.mark.parametrize("path", LIBRARY_FILES, ids=lambda p: p.name)

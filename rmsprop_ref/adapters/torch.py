@@ -7,8 +7,10 @@ can, because it computes ``RMSprop.leaf_update`` on torch tensors,
 operation for operation (so float32 steps round as the reference's do)::
 
     from rmsprop_ref.adapters.torch import RMSprop
-    optimizer = RMSprop(model.parameters(), preset="keras")      # Keras 3's RMSprop
-    optimizer = RMSprop(model.parameters(), preset="tf1", learning_rate=0.01, momentum=0.9)
+    optimizer = RMSprop(model.parameters(), preset="keras")  # Keras 3's
+    optimizer = RMSprop(
+        model.parameters(), preset="tf1", learning_rate=0.01, momentum=0.9
+    )
 
 The options are :class:`rmsprop_ref.rmsprop.RMSprop`'s, checked by it. Each parameter group
 keeps them under the same names, except the learning rate, kept as ``lr`` as PyTorch's
