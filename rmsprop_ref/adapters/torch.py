@@ -29,13 +29,12 @@ from typing import Any
 
 import torch
 
-from rmsprop_ref.gradients import GRADIENT_OPTIONS
-from rmsprop_ref.rmsprop import VARYING
+from rmsprop_ref.adapters._options import STEP_OPTIONS, checked_reference
 from rmsprop_ref.rmsprop import RMSprop as _Reference
 
-#: The options a group carries: RMSprop's step options (HYPERPARAMETERS up to the gradient
-#: options), and ``maximize``; the learning rate is kept as ``lr``.
-GROUP_OPTIONS = (*_Reference.HYPERPARAMETERS[1 : _Reference.HYPERPARAMETERS.index(GRADIENT_OPTIONS[0])], "maximize")
+#: The options a group carries: RMSprop's step options and ``maximize``; the learning rate is
+#: kept as ``lr``.
+GROUP_OPTIONS = STEP_OPTIONS
 
 # Options the adapter does not carry out, with their "off" value and what to use instead.
 _REFUSED = {
@@ -51,16 +50,9 @@ _REFUSED = {
 
 def _settings(preset: str | None, options: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     """The learning rate and the group options of the reference optimizer these arguments make."""
-    reference = _Reference.preset(preset, **options) if preset is not None else _Reference(**options)
-    for name, (off, instead) in _REFUSED.items():
-        if getattr(reference, name) != off:
-            raise ValueError(f"{name}={getattr(reference, name)!r} is not supported by the torch adapter: {instead}")
-    varying = [name for name in VARYING if callable(getattr(reference, name))]
-    if varying:
-        raise ValueError(
-            f"{', '.join(varying)} given as a function is not supported by the torch adapter: "
-            "give a number, and change the group's value between steps if it must vary"
-        )
+    reference = checked_reference(
+        "torch", preset, options, _REFUSED, "give a number, and change the group's value between steps if it must vary"
+    )
     if callable(reference.learning_rate):
         raise ValueError(
             "learning_rate given as a schedule is not supported by the torch adapter: give a number "
