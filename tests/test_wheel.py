@@ -56,7 +56,8 @@ def test_the_wheel_holds_the_library_and_the_book_layer_and_nothing_else(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "rmsprop_ref/__init__.py" in names and "rmsprop_ref/book/__init__.py" in names
     assert "rmsprop_ref/_checks.py" in names
-    assert "rmsprop_ref/adapters/__init__.py" in names and "rmsprop_ref/adapters/torch.py" in names
+    adapters = {f"rmsprop_ref/adapters/{name}.py" for name in ("__init__", "torch", "keras", "optax")}
+    assert adapters <= set(names), adapters - set(names)
     assert not [n for n in names if n.startswith(("tests/", "book/", "scripts/")) or "__pycache__" in n]
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     requires = [
