@@ -31,6 +31,7 @@ CHAPTER_ORDER = [
     "improved",
     "claims",
     "frameworks",
+    "porting",
     "step_cost",
     "glossary",
     "references",

@@ -38,7 +38,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 GLOSSARY = BOOK / "glossary.md"
-CHAPTERS = ["deriving", "vanishing", "exploding", "mnist", "improved", "claims", "frameworks", "step_cost"]
+CHAPTERS = ["deriving", "vanishing", "exploding", "mnist", "improved", "claims", "frameworks", "porting", "step_cost"]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 INDEX_TITLE = "## Korean index"
