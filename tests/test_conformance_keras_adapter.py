@@ -11,38 +11,15 @@ exactly as if it had not been saved.
 
 from __future__ import annotations
 
-import itertools
-
 import keras  # a missing Keras is an error, not a skip
 import numpy as np
 import pytest
+from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, needs_rate
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.keras import RMSprop
 from rmsprop_ref.book.frameworks import relative_error, run_keras, run_reference
 from rmsprop_ref.rmsprop import PRESETS
-
-LEARNING_RATE = 0.01  # for presets that fix no learning rate
-COMBINATIONS = [
-    dict(centered=centered, momentum=momentum, nesterov=nesterov, **decay)
-    for centered, (momentum, nesterov), decay in itertools.product(
-        (False, True),
-        ((0.0, False), (0.9, False), (0.9, True)),
-        (
-            {},
-            {"weight_decay": 0.01, "weight_decay_mode": "coupled"},
-            {"weight_decay": 0.01, "weight_decay_mode": "decoupled"},
-        ),
-    )
-]
-
-
-def needs_rate(preset: str) -> dict:
-    try:
-        Reference.preset(preset)
-    except TypeError:  # "RMSprop.preset('tf1') needs learning_rate="
-        return {"learning_rate": LEARNING_RATE}
-    return {}
 
 
 def run_adapter(optimizer, params0, grads):
@@ -56,7 +33,7 @@ def run_adapter(optimizer, params0, grads):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-@pytest.mark.parametrize("options", COMBINATIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
     settings = {**needs_rate(preset), **options}
     params0, grads = conformance_problem
@@ -154,29 +131,9 @@ def test_options_it_cannot_honour_are_refused_with_a_reason(options, message):
         RMSprop(**options)
 
 
-def test_importing_the_adapters_package_imports_no_framework():
-    import subprocess
-    import sys
-
-    code = "import sys, rmsprop_ref, rmsprop_ref.adapters; print('keras' in sys.modules)"
-    assert (
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-        == "False"
-    )
-
-
 @pytest.mark.parametrize(
     "option",
-    [
-        {"epsilon_in_sqrt": (True, False)},
-        {"initial_accumulator": (0.0, 1.0)},
-        {"lr_in_momentum": (True, False)},
-        {"centered": (False, True)},
-        {"weight_decay_mode": ("coupled", "decoupled")},
-        {"bias_correction": (False, True)},
-        {"maximize": (False, True)},
-        {"epsilon": (0.1, 0.0)},
-    ],
+    CONVENTIONS + [{"epsilon": (0.1, 0.0)}],
     ids=lambda o: next(iter(o)),
 )
 def test_each_convention_is_followed_and_told_apart(option, conformance, conformance_problem):

@@ -11,7 +11,6 @@ steps as an eager one.
 from __future__ import annotations
 
 import io
-import itertools
 import re
 
 import jax
@@ -19,26 +18,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from adapter_cases import COMBINATIONS, CONVENTIONS, LEARNING_RATE, case_id, needs_rate
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.optax import rmsprop
 from rmsprop_ref.book.frameworks import relative_error, run_reference
 from rmsprop_ref.rmsprop import PRESETS
 
-# presets that fix no learning rate get this one
-LEARNING_RATE = 0.01
-COMBINATIONS = [
-    dict(centered=centered, momentum=momentum, nesterov=nesterov, **decay)
-    for centered, (momentum, nesterov), decay in itertools.product(
-        (False, True),
-        ((0.0, False), (0.9, False), (0.9, True)),
-        (
-            {},
-            {"weight_decay": 0.01, "weight_decay_mode": "coupled"},
-            {"weight_decay": 0.01, "weight_decay_mode": "decoupled"},
-        ),
-    )
-]
 # η_k = 0.01 · 0.95^k, k = 0 for the first update: the same function for the reference and Optax
 SCHEDULE = optax.exponential_decay(0.01, transition_steps=1, decay_rate=0.95)
 
@@ -46,14 +32,6 @@ SCHEDULE = optax.exponential_decay(0.01, transition_steps=1, decay_rate=0.95)
 def label(options: dict) -> str:
     """The options as a case's name in the conformance summary, the schedule by its name."""
     return ", ".join(f"{k}={'SCHEDULE' if v is SCHEDULE else v}" for k, v in options.items()) or "defaults"
-
-
-def needs_rate(preset: str) -> dict:
-    try:
-        Reference.preset(preset)
-    except TypeError:  # "RMSprop.preset('tf1') needs learning_rate="
-        return {"learning_rate": LEARNING_RATE}
-    return {}
 
 
 def run_adapter(make, params0, grads, *, reload_at=None, jit=False, rebuild_at=None):
@@ -87,7 +65,7 @@ def run_adapter(make, params0, grads, *, reload_at=None, jit=False, rebuild_at=N
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-@pytest.mark.parametrize("options", COMBINATIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
     settings = {**needs_rate(preset), **options}
     params0, grads = conformance_problem
@@ -265,16 +243,7 @@ def test_importing_the_adapters_package_imports_no_framework():
 
 @pytest.mark.parametrize(
     "option",
-    [
-        {"epsilon_in_sqrt": (True, False)},
-        {"initial_accumulator": (0.0, 1.0)},
-        {"lr_in_momentum": (True, False)},
-        {"centered": (False, True)},
-        {"nesterov": (False, True)},
-        {"weight_decay_mode": ("coupled", "decoupled")},
-        {"bias_correction": (False, True)},
-        {"maximize": (False, True)},
-    ],
+    CONVENTIONS,
     ids=lambda o: next(iter(o)),
 )
 def test_each_convention_is_followed_and_told_apart(option, conformance, conformance_problem):

@@ -10,39 +10,16 @@ matches the reference's schedule; and the state survives a save and a reload mid
 from __future__ import annotations
 
 import io
-import itertools
 
 import numpy as np
 import pytest
 import torch
+from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, needs_rate
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.torch import RMSprop
 from rmsprop_ref.book.frameworks import relative_error, run_reference
 from rmsprop_ref.rmsprop import PRESETS
-
-# presets that fix no learning rate get this one
-LEARNING_RATE = 0.01
-COMBINATIONS = [
-    dict(centered=centered, momentum=momentum, nesterov=nesterov, **decay)
-    for centered, (momentum, nesterov), decay in itertools.product(
-        (False, True),
-        ((0.0, False), (0.9, False), (0.9, True)),
-        (
-            {},
-            {"weight_decay": 0.01, "weight_decay_mode": "coupled"},
-            {"weight_decay": 0.01, "weight_decay_mode": "decoupled"},
-        ),
-    )
-]
-
-
-def needs_rate(preset: str) -> dict:
-    try:
-        Reference.preset(preset)
-    except TypeError:  # "RMSprop.preset('tf1') needs learning_rate="
-        return {"learning_rate": LEARNING_RATE}
-    return {}
 
 
 def run_adapter(make, params0, grads, *, scheduler=None, reload_at=None):
@@ -70,7 +47,7 @@ def run_adapter(make, params0, grads, *, scheduler=None, reload_at=None):
 
 
 @pytest.mark.parametrize("preset", list(PRESETS))
-@pytest.mark.parametrize("options", COMBINATIONS, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()) or "plain")
+@pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
     settings = {**needs_rate(preset), **options}
     params0, grads = conformance_problem
@@ -164,28 +141,9 @@ def test_a_groups_own_bad_option_is_refused():
         RMSprop([{"params": [torch.nn.Parameter(torch.ones(2))], "rho": 2.0}], preset="keras")
 
 
-def test_importing_the_adapters_package_imports_no_framework():
-    import subprocess
-    import sys
-
-    code = "import sys, rmsprop_ref, rmsprop_ref.adapters; print('torch' in sys.modules)"
-    assert (
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-        == "False"
-    )
-
-
 @pytest.mark.parametrize(
     "option",
-    [
-        {"epsilon_in_sqrt": (True, False)},
-        {"initial_accumulator": (0.0, 1.0)},
-        {"lr_in_momentum": (True, False)},
-        {"centered": (False, True)},
-        {"weight_decay_mode": ("coupled", "decoupled")},
-        {"bias_correction": (False, True)},
-        {"maximize": (False, True)},
-    ],
+    CONVENTIONS,
     ids=lambda o: next(iter(o)),
 )
 def test_each_convention_is_followed_and_told_apart(option, conformance, conformance_problem):

@@ -34,11 +34,19 @@ import re
 import unicodedata
 
 import pytest
+import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 GLOSSARY = BOOK / "glossary.md"
-CHAPTERS = ["deriving", "vanishing", "exploding", "mnist", "improved", "claims", "frameworks", "porting", "step_cost"]
+# Every chapter of _toc.yml, in reading order, except the introduction (its 요약 is read on its
+# own) and the back matter (glossary, references, API pages), which have no summary.
+CHAPTERS = [
+    entry["file"].removeprefix("book/")
+    for part in yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))["parts"]
+    if part["caption"] != "Back matter"
+    for entry in part["chapters"]
+]
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]+")
 INDEX_TITLE = "## Korean index"
@@ -114,6 +122,8 @@ def summary_of(chapter: str) -> str:
     """The 요약 of a chapter: in a notebook, from "### 요약" to the end of its markdown cell."""
     if chapter == "intro":
         return summary_of_markdown((BOOK / "intro.md").read_text(encoding="utf-8"), "## 요약")
+    if (BOOK / f"{chapter}.md").is_file():  # a chapter written in MyST Markdown (the playground)
+        return summary_of_markdown((BOOK / f"{chapter}.md").read_text(encoding="utf-8"))
     notebook = json.loads((BOOK / f"{chapter}.ipynb").read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
