@@ -1,6 +1,6 @@
 /* rmsprop_port.js: rmsprop_ref's update rules and toy problems, in JavaScript, for the book's
-   interactive figures (the playground and the interactive figures of issue 17 will draw their
-   paths with it; until then no page loads it). The same maths as the Python library,
+   interactive figures (interactive/playground.js draws the playground's and the chapters'
+   interactive paths with it; only the pages that hold one load it). The same maths as the Python library,
    operation for operation, so that a path drawn in a page is the path rmsprop_ref computes:
    tests/test_js_port.py runs both in headless Chromium and compares them, the way the other
    frameworks are compared.
