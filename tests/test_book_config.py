@@ -25,6 +25,7 @@ BOOK = ROOT / "book"
 CHAPTER_ORDER = [
     "intro",
     "deriving",
+    "playground",
     "vanishing",
     "exploding",
     "mnist",

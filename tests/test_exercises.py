@@ -1,7 +1,7 @@
 """Every exercise solution's code runs as written, and every solution that talks code gives it.
 
 The chapters' solutions sit in sphinx-exercise ``{solution}`` directives inside markdown cells
-(CONTRIBUTING, "Exercises"). This file reads them straight from ``book/*.ipynb``:
+(CONTRIBUTING, "Exercises"). This file reads them straight from ``book/*.ipynb`` (and ``book/playground.md``):
 
 *Extraction.* A solution is a fenced ``{solution}`` directive (backticks or colons, any fence
 length of three or more; it ends at the first line that is only the same fence character, at
@@ -141,6 +141,9 @@ def read_solutions(text: str, chapter: str) -> list[Solution]:
 
 
 def _cells(path: Path, kind: str) -> list[str]:
+    """A notebook's cells of one kind; a MyST Markdown chapter is one markdown cell and no code."""
+    if path.suffix == ".md":
+        return [path.read_text(encoding="utf-8")] if kind == "markdown" else []
     cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     return ["".join(cell["source"]) for cell in cells if cell["cell_type"] == kind]
 
@@ -227,7 +230,8 @@ def code_spans(prose: str, names: set[str], keywords: set[str]) -> list[str]:
     return found
 
 
-NOTEBOOKS = sorted(BOOK.glob("*.ipynb"))
+# The chapters: the notebooks, and the one chapter written in MyST Markdown (it has no code cells).
+NOTEBOOKS = sorted([*BOOK.glob("*.ipynb"), BOOK / "playground.md"])
 SOLUTIONS = [s for path in NOTEBOOKS for s in read_solutions(_markdown(path), path.stem)]
 WITH_CODE = [s for s in SOLUTIONS if s.code]
 
