@@ -27,10 +27,15 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
 * no display equation is wider than the text column, and no table wider than its container,
   at 1280, 1024 or 800 px (a clipped equation hides its end; a table that scrolls hides
   columns);
-* the search page finds "RMSprop".
+* the search page finds "RMSprop";
+* every interactive figure (a ``.rmsprop-playground`` element, drawn by playground.js) has
+  drawn its paths, and a page that holds one weighs at most 5 MB with its scripts, styles
+  and fonts, the chapter's own figures aside (the weight, summed from the browser's resource
+  timings, is printed with and without them).
 
 It saves full-page screenshots of the introduction, the MNIST and claims chapters and the
-glossary (those that exist) and exits non-zero when any check fails.
+glossary (those that exist), and two pictures of the playground at two settings
+(playground-defaults.png, playground-cliff-dark.png), and exits non-zero when any check fails.
 """
 
 from __future__ import annotations
@@ -77,7 +82,13 @@ NO_SIDEWAYS_SCROLL_WIDTHS = (960, 1200, WINDOW_WIDTH)
 # the desktop window, a small laptop, a tablet and a phone.
 FIT_THE_COLUMN_WIDTHS = (WINDOW_WIDTH, 1024, 800, 390)
 # Pages (relative to the html root) to photograph, when they exist.
-SCREENSHOT_PAGES = ("book/intro.html", "book/mnist.html", "book/claims.html", "book/glossary.html")
+SCREENSHOT_PAGES = (
+    "book/intro.html",
+    "book/playground.html",
+    "book/mnist.html",
+    "book/claims.html",
+    "book/glossary.html",
+)
 # Folders of the build that hold assets, not pages.
 ASSET_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static", "reports", "_downloads"}
 # Chromium cannot draw a texture taller than about 16 000 px: taller pages are shot in parts.
@@ -439,6 +450,83 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+# Each interactive figure: whether it drew (a path of at least two points in its SVG) and how
+# many runs it holds; and the page's weight, every byte the browser decoded for it, and of
+# that the chapter's own figures (_images/).
+INTERACTIVE_FACTS = r"""
+var figures = Array.from(document.querySelectorAll('.rmsprop-playground')).map(function (el) {
+  var drawn = Array.from(el.querySelectorAll('svg polyline')).filter(function (line) {
+    return (line.getAttribute('points') || '').trim().split(/\s+/).length >= 2;
+  }).length;
+  var runs = window.RMSpropPlayground ? Object.keys(RMSpropPlayground.paths(el) || {}).length : 0;
+  return {id: el.id || '(no id)', drawn: drawn, runs: runs};
+});
+var entries = performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'));
+function weight(keep) {
+  return entries.filter(keep).reduce(function (sum, entry) { return sum + (entry.decodedBodySize || 0); }, 0);
+}
+return {figures: figures, bytes: weight(function () { return true; }),
+        images: weight(function (e) { return e.name.indexOf('/_images/') >= 0; })};
+"""
+
+#: The most a page with an interactive figure may weigh with its scripts, styles and fonts
+#: (MathJax and the theme's fonts are 3 MB of every page), the chapter's own figures aside.
+INTERACTIVE_PAGE_BYTES = 5_000_000
+PLAYGROUND_PAGE = "book/playground.html"
+
+
+def interactive_problems(driver) -> tuple[list[str], str]:
+    """What is wrong with the page's interactive figures, and a summary (count and page weight)."""
+    facts = driver.execute_script(INTERACTIVE_FACTS)
+    if not facts["figures"]:
+        return [], ""
+    problems = [
+        f"interactive figure {f['id']} drew no path ({f['runs']} runs)"
+        for f in facts["figures"]
+        if f["drawn"] == 0 or f["runs"] == 0
+    ]
+    without_figures = facts["bytes"] - facts["images"]
+    if without_figures > INTERACTIVE_PAGE_BYTES:
+        problems.append(
+            f"the page weighs {without_figures / 1e6:.1f} MB without its figures, over "
+            f"{INTERACTIVE_PAGE_BYTES / 1e6:.0f} MB"
+        )
+    return problems, (
+        f", interactive {len(facts['figures'])}, page {facts['bytes'] / 1e6:.2f} MB"
+        f" ({facts['images'] / 1e6:.2f} MB of figures)"
+    )
+
+
+def playground_screenshots(driver, folder: pathlib.Path) -> list[pathlib.Path]:
+    """The playground at its defaults (light theme) and at "μ = 0.9 on the cliff" (dark theme)."""
+    element = driver.find_element("css selector", ".rmsprop-playground")
+    # a window as tall as the playground, so that a picture holds all of it
+    height = driver.execute_script("return Math.ceil(arguments[0].getBoundingClientRect().height);", element)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": WINDOW_WIDTH, "height": height + 200, "deviceScaleFactor": 1, "mobile": False},
+    )
+    driver.execute_script("arguments[0].scrollIntoView();", element)
+    folder.mkdir(parents=True, exist_ok=True)
+    shots = [folder / "playground-defaults.png", folder / "playground-cliff-dark.png"]
+    element.screenshot(str(shots[0]))
+    cliff = next(t["set"] for t in driver.execute_script("return RMSpropPlayground.tries;") if "cliff" in t["label"])
+    driver.execute_script(
+        "RMSpropPlayground.set(arguments[0], arguments[1]); document.documentElement.dataset.theme = 'dark';",
+        element,
+        cliff,
+    )
+    try:
+        element.screenshot(str(shots[1]))
+    finally:
+        driver.execute_script(
+            "document.documentElement.dataset.theme = 'light';"
+            "document.querySelector('.rmsprop-playground .rp-reset').click();"
+        )
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return shots
+
+
 def serve(html_root: pathlib.Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     handler = functools.partial(_QuietHandler, directory=str(html_root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -518,8 +606,12 @@ def check_page(
     problems += boxes_scrolling_sideways(driver)
     problems += content_too_wide(driver)
     problems += images_squeezed(driver)
+    interactive, interactive_summary = interactive_problems(driver)
+    problems += interactive
     if screenshot is not None:
         full_page_screenshot(driver, screenshot)
+        if page == PLAYGROUND_PAGE:
+            playground_screenshots(driver, screenshot.parent)
     console, requested = _leave_page(driver)
 
     problems += [f"JavaScript error: {e}" for e in facts["errors"]]
@@ -568,6 +660,7 @@ def check_page(
 
     summary = (
         f"maths {facts['mjxContainers']}, images {len(facts['images'])}, figures {len(figures)}, links {len(checked)}"
+        + interactive_summary
         + (f", Korean {hangul['chars'][:4]}… {'NOT ' if hangul_missing else ''}drawn" if hangul else "")
         + (f", screenshot {screenshot}" if screenshot is not None else "")
     )

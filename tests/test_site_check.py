@@ -203,6 +203,21 @@ def site(tmp_path_factory):
         json.dumps({"cells": [figure_cell("fig-drawn_too"), figure_cell("fig-never-drawn")]})
     )
 
+    # The interactive figures: the playground with its scripts (served from the site's root, as
+    # html_extra_path puts them), and a figure whose scripts are missing, which draws nothing.
+    for name in ("rmsprop_port.js", "playground.js", "playground.css"):
+        shutil.copy(ROOT / "interactive" / name, root / name)
+    write_page(
+        root,
+        "book/playground.html",
+        head='<link rel="stylesheet" href="../playground.css">',
+        body=(
+            '<div class="rmsprop-playground" id="pg"></div>'
+            '<script src="../rmsprop_port.js"></script><script src="../playground.js"></script>'
+        ),
+    )
+    write_page(root, "book/interactive_broken.html", body='<div class="rmsprop-playground" id="lost"></div>')
+
     shots = tmp_path_factory.mktemp("screenshots")
     results = site_check.check_site(root, CONFIG, screenshots=shots, search=False)
     return {r.page: r for r in results}, shots
@@ -319,3 +334,11 @@ def test_a_phone_column_is_checked_and_wide_tables_and_figures_fit_it(site):
     assert "at 800 px" not in text and "at 1280 px" not in text
     cards = problems(site, "book/phone_cards.html")
     assert "wider than the column" not in cards and "squeezed" not in cards
+
+
+def test_interactive_figures_must_draw_and_the_playground_is_photographed(site):
+    assert not site[0]["book/playground.html"].problems
+    assert "interactive 1, page" in site[0]["book/playground.html"].summary
+    assert "interactive figure lost drew no path" in problems(site, "book/interactive_broken.html")
+    for name in ("playground-defaults.png", "playground-cliff-dark.png"):
+        assert (site[1] / name).stat().st_size > 10_000
