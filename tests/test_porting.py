@@ -35,7 +35,7 @@ def test_the_torch_twin_holds_the_keras_weights_and_computes_the_same_loss_and_g
     loss.backward()
     params = mlp.params_from_keras_weights(weights)
     expected_loss, expected_grads, _ = mlp.loss_and_grads(params, x, y)
-    assert float(loss) == pytest.approx(float(expected_loss), rel=1e-5)
+    assert loss.item() == pytest.approx(float(expected_loss), rel=1e-5)
     grads = [model[0].weight.grad.T, model[0].bias.grad, model[2].weight.grad.T, model[2].bias.grad]
     for mine, theirs in zip(grads, mlp.params_to_keras_weights(expected_grads)):
         np.testing.assert_allclose(mine.numpy(), theirs, rtol=1e-4, atol=1e-6)
