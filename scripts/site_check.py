@@ -10,7 +10,8 @@ through Debian's Chromium and ChromeDriver. For every page it asserts:
 * no request leaves 127.0.0.1, so the page works offline (MathJax comes from _static);
 * the maths is typeset: MathJax finished, every element Sphinx marked as maths holds
   MathJax output, MathJax reported no TeX error, and no raw TeX (`$$`, `\\begin{aligned}`,
-  `\\(`, `$\\eta$`, ...) is left in the text outside code;
+  `\\(`, `$\\eta$`, ...) is left in the text outside code, nor a Markdown table that was
+  printed as text (its `|:--|--:|` row);
 * every image has loaded (naturalWidth > 0), and every image a notebook cell produced is in
   a numbered figure with a caption;
 * every figure a notebook declares (a cell's ``mystnb.figure.name``) is on its page, with its
@@ -113,6 +114,16 @@ def find_raw_math(text: str) -> list[str]:
             start = max(0, match.start() - 30)
             found.append(text[start : match.end() + 30].replace("\n", " "))
     return found
+
+
+# A Markdown table that was not read as one: its delimiter row (|:--|--:|, |---|, or with the
+# dashes typeset as – or —) left in the text outside code.
+RAW_TABLE = re.compile(r"\|\s*:?[-–—]+:?\s*\|\s*:?[-–—]+:?\s*\|")
+
+
+def find_raw_tables(text: str) -> list[str]:
+    """Return the Markdown delimiter rows left in `text` (empty when it is clean)."""
+    return [match.group(0) for match in RAW_TABLE.finditer(text)]
 
 
 class _IdCollector(HTMLParser):
@@ -627,6 +638,7 @@ def check_page(
     problems += [f"maths not typeset: {source!r}" for source in facts["mathUntypeset"]]
     problems += [f"TeX error: {message}" for message in facts["mathErrors"]]
     problems += [f"raw TeX in the text: ...{fragment}..." for fragment in find_raw_math(facts["text"])]
+    problems += [f"a Markdown table printed as text: {line}" for line in find_raw_tables(facts["text"])]
 
     problems += [f"image did not load: {image['src']}" for image in facts["images"] if not image["loaded"]]
     problems += [f"figure without a caption: {src}" for src in facts["uncaptionedFigures"]]

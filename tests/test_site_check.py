@@ -185,6 +185,9 @@ def site(tmp_path_factory):
         ),
     )
     write_page(root, "book/untypeset.html", body='<p><span class="math">\\(y^2\\)</span></p>')
+    write_page(
+        root, "book/raw_table.html", body="<p>| a | b |\n|:–|–:|\n| 1 | 2 |</p><pre>| code | is |\n|--|--|</pre>"
+    )
     # A notebook page (its .ipynb is in _sources) without launch or download buttons, which
     # shows one of the two figures its cells declare.
     write_page(
@@ -342,3 +345,14 @@ def test_interactive_figures_must_draw_and_the_playground_is_photographed(site):
     assert "interactive figure lost drew no path" in problems(site, "book/interactive_broken.html")
     for name in ("playground-defaults.png", "playground-cliff-dark.png"):
         assert (site[1] / name).stat().st_size > 10_000
+
+
+def test_a_markdown_table_printed_as_text_is_caught(site):
+    assert "a Markdown table printed as text: |:–|–:|" in problems(site, "book/raw_table.html")
+    assert "printed as text" not in problems(site, "book/good.html")
+
+
+def test_raw_tables_are_found_only_in_delimiter_rows():
+    assert site_check.find_raw_tables("| a | b |\n|:--|--:|") == ["|:--|--:|"]
+    assert site_check.find_raw_tables("| a | b |\n| --- | --- |") == ["| --- | --- |"]
+    assert site_check.find_raw_tables("x | y and a – b | c") == []
