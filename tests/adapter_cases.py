@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 
 from rmsprop_ref import RMSprop
+from rmsprop_ref.book.frameworks import run_reference
 
 # presets that fix no learning rate (TF1, Optax, Hinton's lecture) get this one
 LEARNING_RATE = 0.01
@@ -50,3 +51,13 @@ def needs_rate(preset: str) -> dict:
     except TypeError:  # "RMSprop.preset('tf1') needs learning_rate="
         return {"learning_rate": LEARNING_RATE}
     return {}
+
+
+def check_preset(adapter: str, run, preset: str, options: dict, conformance, problem, label=str) -> None:
+    """``run(settings)``, the adapter's float32 path on ``problem`` with ``preset`` and
+    ``options`` (plus a learning rate if the preset fixes none), takes the reference's steps;
+    the case is recorded under ``adapter`` and named by ``label(settings)``."""
+    settings = {**needs_rate(preset), **options}
+    params0, grads = problem
+    expected = run_reference(RMSprop.preset(preset, **settings), params0, grads)
+    conformance.check(adapter, f"{preset} {label(settings)}", run(settings), expected)

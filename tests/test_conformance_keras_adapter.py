@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras  # a missing Keras is an error, not a skip
 import numpy as np
 import pytest
-from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, needs_rate
+from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, check_preset
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.keras import RMSprop
@@ -35,11 +35,10 @@ def run_adapter(optimizer, params0, grads):
 @pytest.mark.parametrize("preset", list(PRESETS))
 @pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
-    settings = {**needs_rate(preset), **options}
-    params0, grads = conformance_problem
-    expected = run_reference(Reference.preset(preset, **settings), params0, grads)
-    actual = run_adapter(RMSprop(preset, **settings), params0, grads)
-    conformance.check("keras adapter", f"{preset} {settings}", actual, expected)
+    def run(settings):
+        return run_adapter(RMSprop(preset, **settings), *conformance_problem)
+
+    check_preset("keras adapter", run, preset, options, conformance, conformance_problem)
 
 
 @pytest.mark.parametrize(

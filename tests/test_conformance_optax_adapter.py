@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
-from adapter_cases import COMBINATIONS, CONVENTIONS, LEARNING_RATE, case_id, needs_rate
+from adapter_cases import COMBINATIONS, CONVENTIONS, LEARNING_RATE, case_id, check_preset
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.optax import rmsprop
@@ -67,11 +67,10 @@ def run_adapter(make, params0, grads, *, reload_at=None, jit=False, rebuild_at=N
 @pytest.mark.parametrize("preset", list(PRESETS))
 @pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
-    settings = {**needs_rate(preset), **options}
-    params0, grads = conformance_problem
-    expected = run_reference(Reference.preset(preset, **settings), params0, grads)
-    actual = run_adapter(lambda: rmsprop(preset=preset, **settings), params0, grads)
-    conformance.check("optax adapter", f"{preset} {label(settings)}", actual, expected)
+    def run(settings):
+        return run_adapter(lambda: rmsprop(preset=preset, **settings), *conformance_problem)
+
+    check_preset("optax adapter", run, preset, options, conformance, conformance_problem, label)
 
 
 # The reference's names of optax.rmsprop's keywords

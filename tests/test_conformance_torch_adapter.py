@@ -14,7 +14,7 @@ import io
 import numpy as np
 import pytest
 import torch
-from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, needs_rate
+from adapter_cases import COMBINATIONS, CONVENTIONS, case_id, check_preset
 
 from rmsprop_ref import RMSprop as Reference
 from rmsprop_ref.adapters.torch import RMSprop
@@ -49,11 +49,10 @@ def run_adapter(make, params0, grads, *, scheduler=None, reload_at=None):
 @pytest.mark.parametrize("preset", list(PRESETS))
 @pytest.mark.parametrize("options", COMBINATIONS, ids=case_id)
 def test_every_preset_and_combination_takes_the_references_steps(preset, options, conformance, conformance_problem):
-    settings = {**needs_rate(preset), **options}
-    params0, grads = conformance_problem
-    expected = run_reference(Reference.preset(preset, **settings), params0, grads)
-    actual = run_adapter(lambda p: RMSprop(p, preset=preset, **settings), params0, grads)
-    conformance.check("torch adapter", f"{preset} {settings}", actual, expected)
+    def run(settings):
+        return run_adapter(lambda p: RMSprop(p, preset=preset, **settings), *conformance_problem)
+
+    check_preset("torch adapter", run, preset, options, conformance, conformance_problem)
 
 
 @pytest.mark.parametrize(
